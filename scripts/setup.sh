@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs everything the build, the tests and the demo need on Debian 12.
+# Idempotent: a second run only checks that the packages are present.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(
+  build-essential cmake ninja-build ccache pkg-config git
+  libboost1.81-dev libssl-dev nlohmann-json3-dev libcli11-dev
+  libsqlite3-dev sqlite3 googletest libgtest-dev libgmock-dev
+  clang libclang-rt-14-dev
+  nodejs npm
+)
+if [[ "${SCANSYNC_WITH_WASM:-1}" == 1 ]]; then PACKAGES+=(emscripten); fi
+if [[ "${SCANSYNC_WITH_BROWSER:-0}" == 1 ]]; then PACKAGES+=(chromium); fi
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# Node and npm may come from outside Debian's packages (a newer Node is fine).
+if command -v node >/dev/null && command -v npm >/dev/null; then
+  tmp=(); for p in "${missing[@]}"; do [[ "$p" == nodejs || "$p" == npm ]] || tmp+=("$p"); done
+  missing=("${tmp[@]+"${tmp[@]}"}")
+fi
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# Test peers (official socket.io server and client, playwright-core) pinned by the lockfile.
+if [[ ! -d interop/node_modules ]] || [[ interop/package-lock.json -nt interop/node_modules/.package-lock.json ]]; then
+  (cd interop && npm ci --no-audit --no-fund --loglevel=error)
+fi

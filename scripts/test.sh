@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Builds scansync and runs every test: unit, interop (official socket.io peers),
+# the Emscripten compile of the portable core, a sanitizer build and a short fuzz run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/setup.sh
+export CCACHE_DIR="${CCACHE_DIR:-$PWD/.cache/ccache}"
+JOBS="${JOBS:-$(nproc)}"
+
+echo "== build (RelWithDebInfo)"
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j "$JOBS"
+echo "== ctest"
+ctest --test-dir build --output-on-failure -j "$JOBS" --timeout 300
+
+echo "== portable core: sanitizers (ASan + UBSan)"
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSCANSYNC_CORE_ONLY=ON -DSCANSYNC_SANITIZE=ON >/dev/null
+cmake --build build-asan -j "$JOBS"
+ctest --test-dir build-asan --output-on-failure -j "$JOBS"
+
+echo "== portable core: Emscripten"
+./scripts/check-wasm.sh
+
+echo "== fuzz (short run)"
+./scripts/fuzz.sh "${FUZZ_SECONDS:-20}"
+echo "== all tests passed"
