@@ -35,8 +35,16 @@ function withDeadline(promise, ms, what) {
   return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
 
+// Temp dirs are removed when the test process exits (SCANSYNC_E2E_KEEP=1 keeps them).
+const tempDirs = [];
+process.on('exit', () => {
+  if (process.env.SCANSYNC_E2E_KEEP === '1') return;
+  for (const d of tempDirs) fs.rmSync(d, { recursive: true, force: true });
+});
 function tempDir(prefix = 'scansync-e2e-') {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  tempDirs.push(d);
+  return d;
 }
 
 // A running server process. `stop()` sends SIGTERM and resolves with
