@@ -23,6 +23,9 @@ struct PacketView {
 
 // WebSocket transport: one packet per frame.
 std::string encode_text(PacketType type, std::string_view data = {});
+// Fails with empty_packet, or unknown_packet_type for anything but '0'..'6'
+// ("b<base64>" is only accepted inside a polling payload). The data is not
+// interpreted; parse_handshake() reads an OPEN packet's.
 Result<PacketView> decode_text(std::string_view frame);
 // A binary WebSocket frame is a MESSAGE with raw bytes.
 PacketView decode_binary(std::string_view frame);
@@ -32,14 +35,28 @@ PacketView decode_binary(std::string_view frame);
 constexpr char kRecordSeparator = '\x1e';
 void append_to_payload(std::string& payload, const PacketView& packet);
 // Decoded binary packets are returned base64-decoded in `storage`, which the
-// returned views reference (the vector reserves so views stay valid).
+// returned views reference (the vector reserves so views stay valid). Text
+// packets reference `body`. Moving keeps the views valid; copying would not,
+// so the type is move-only.
 struct DecodedPayload {
   std::vector<PacketView> packets;
   std::vector<std::string> storage;
+
+  DecodedPayload() = default;
+  DecodedPayload(DecodedPayload&&) = default;
+  DecodedPayload& operator=(DecodedPayload&&) = default;
+  DecodedPayload(const DecodedPayload&) = delete;
+  DecodedPayload& operator=(const DecodedPayload&) = delete;
 };
+// All or nothing: an empty body, an empty packet, an unknown type or bad
+// base64 anywhere fails the whole payload.
 Result<DecodedPayload> decode_payload(std::string_view body);
 
 // The OPEN packet's JSON: {"sid","upgrades","pingInterval","pingTimeout","maxPayload"}.
+// sid (non-empty string), upgrades (array of strings), pingInterval and
+// pingTimeout (integers fitting 32 bits) are required; maxPayload (integer
+// <= 2^53-1) is optional; other keys are ignored. Anything else fails with
+// malformed_json.
 struct Handshake {
   std::string sid;
   std::vector<std::string> upgrades;

@@ -19,6 +19,8 @@ enum class PacketType : std::uint8_t {
 // Ack ids are non-negative integers; the reference parser rejects anything
 // that does not fit in a JS safe integer, so do we.
 constexpr std::uint64_t kMaxAckId = (1ull << 53) - 1;
+// The reference decoder's default `maxAttachments`.
+constexpr std::uint32_t kMaxAttachments = 10;
 
 struct PacketView {
   PacketType type = PacketType::event;
@@ -28,11 +30,23 @@ struct PacketView {
   std::uint32_t attachments = 0;  // binary packets only
 };
 
+// Precondition: is_valid(packet). A namespace other than "/" is written with
+// its terminating ','; an empty one means "/".
 std::string encode(const PacketView& packet);
+// What decode() would accept back: namespace empty or "/..." without ',',
+// id <= kMaxAckId, 1..kMaxAttachments attachments on binary types, and data
+// of the shape the type requires (see decode()).
+bool is_valid(const PacketView& packet);
 // Decodes and validates a packet: the JSON data must be valid and of the
 // shape the type requires (EVENT: non-empty array whose first element is a
-// string, ACK: array, CONNECT: object or absent, CONNECT_ERROR: object,
-// DISCONNECT: absent).
+// string, not a reserved name such as "connect"; ACK: array; CONNECT: object
+// or absent; CONNECT_ERROR: object or string; DISCONNECT: absent). Binary
+// types carry 1..kMaxAttachments attachments, which follow as separate
+// frames; reassembling them is the caller's business.
+// Errors: empty_packet, unknown_packet_type, bad_attachments, bad_ack_id
+// (above kMaxAckId), bad_namespace (a namespace without ',' where data must
+// follow), malformed_packet (payload absent where required, or present on
+// DISCONNECT), malformed_json (invalid JSON or wrong shape).
 Result<PacketView> decode(std::string_view text);
 
 }  // namespace scansync::sio
