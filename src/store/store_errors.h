@@ -1,0 +1,21 @@
+#pragma once
+// Errors of the gateway's SQLite scan store.
+#include <system_error>
+
+namespace scansync::store {
+
+enum class errc {
+  open_failed = 1,     // the file cannot be opened or created
+  not_a_database,      // the file is not SQLite, is corrupt, or belongs to another application
+  schema_too_new,      // written by a newer scansync (PRAGMA user_version above ours)
+  sql_error,           // a statement failed (disk full, I/O error, busy past the timeout …)
+  cursor_expired,      // sync:since cursor older than the tombstones kept, or ahead of the user's seq
+};
+
+const std::error_category& category();  // name "scansync.store"
+inline std::error_code make_error_code(errc e) { return {static_cast<int>(e), category()}; }
+
+}  // namespace scansync::store
+
+template <>
+struct std::is_error_code_enum<scansync::store::errc> : std::true_type {};
