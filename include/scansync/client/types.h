@@ -74,7 +74,8 @@ struct Event {
 };
 using EventHandler = std::function<void(const Event&)>;
 using StatusHandler = std::function<void(const StatusInfo&)>;
-// ec is empty on success; errc::ack_timeout or errc::dropped otherwise.
+// ec is empty on success; otherwise an errc (ack_timeout, dropped, closed,
+// connection_lost, bad_arguments, not_connected) and args is empty.
 using AckHandler = std::function<void(std::error_code ec, const std::vector<std::string_view>& args)>;
 // Asked at every (re)connect so a refreshed token is always used.
 using TokenProvider = std::function<std::string()>;
@@ -86,6 +87,10 @@ enum class errc {
   not_connected,    // emit with queueing disabled
   closed,           // the client was disconnected by the user before the ack came
   bad_arguments,    // the argument text is not a JSON array
+  // The transport that carried the emit closed before its ack came (lost
+  // connection, offline, background, server disconnect): an ack never
+  // crosses transports, so the emit may or may not have been processed.
+  connection_lost,
 };
 const std::error_category& category();
 inline std::error_code make_error_code(errc e) { return {static_cast<int>(e), category()}; }
