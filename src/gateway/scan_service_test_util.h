@@ -1,0 +1,72 @@
+#pragma once
+// Shared fixture for the ScanService tests: a service on a fresh SQLite file
+// in a temp dir, with a fake clock.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "gateway/scan_service.h"
+
+namespace scansync::gateway::testing {
+
+inline constexpr const char* kId1 = "0b9a4a3e-4c1d-4f6e-9a7b-1c2d3e4f5a6b";
+inline constexpr const char* kId2 = "1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f";
+inline constexpr const char* kUnknownId = "99999999-9999-4999-a999-999999999999";
+// 2026-11-26T04:46:28.123Z
+inline constexpr std::int64_t kFakeNowMs = 1'795'668'388'123;
+
+inline std::string create_payload(std::string_view id, std::string_view code = "4006381333931") {
+  nlohmann::json j = {{"id", id},
+                      {"code", code},
+                      {"format", "ean13"},
+                      {"deviceId", "pixel-7"},
+                      {"createdAt", "2026-11-26T04:46:28.123Z"}};
+  return j.dump();
+}
+
+template <class F>
+ServiceOptions options(F&& set) {
+  ServiceOptions o;
+  set(o);
+  return o;
+}
+
+class ScanServiceFixture : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("scansync-svc-" + std::to_string(std::random_device{}()));
+    std::filesystem::create_directories(dir_);
+    open_service({});
+  }
+  void TearDown() override {
+    svc_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  void open_service(ServiceOptions o) {
+    svc_.reset();
+    o.now_unix_ms = [this] { return now_ms_; };
+    auto s = ScanService::open(dir_ / "gateway.db", std::move(o));
+    ASSERT_TRUE(s.ok()) << s.error().message();
+    svc_ = std::move(*s);
+  }
+  Reply event(std::string_view event, std::string_view payload, std::string_view user = "alice") {
+    return svc_->handle_event(user, event, payload);
+  }
+  Reply http(std::string_view method, std::string_view target, std::string_view body = {},
+             std::string_view user = "alice") {
+    return svc_->handle_http(user, method, target, body);
+  }
+  static nlohmann::json parse(const std::string& s) {
+    auto j = nlohmann::json::parse(s, nullptr, false);
+    EXPECT_FALSE(j.is_discarded()) << s;
+    return j;
+  }
+
+  std::filesystem::path dir_;
+  std::int64_t now_ms_ = kFakeNowMs;
+  std::unique_ptr<ScanService> svc_;
+};
+
+}  // namespace scansync::gateway::testing
