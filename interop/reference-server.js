@@ -9,6 +9,8 @@
 //   stdin:  JSON control lines:
 //           {"cmd":"emit","user":"alice","event":"scan:created","data":{...}}
 //           {"cmd":"drop-transports"}   every socket.conn.close() (recoverable)
+//           {"cmd":"hold"} / {"cmd":"release"}  refuse / accept new Engine.IO
+//                                       handshakes (HTTP 403), to keep clients away
 //           {"cmd":"stats"}             prints {"evt":"stats",...}
 //           {"cmd":"exit"}
 //           Every command is answered with {"evt":"done","cmd":...}.
@@ -109,15 +111,25 @@ function changeOf(entry) {
 let handshakes = 0;     // Engine.IO connections (every transport opened)
 let authFailures = 0;
 let connections = 0;
+let holding = false;    // "hold": new handshakes are refused
 
 const httpServer = opts.tls
   ? https.createServer({ cert: fs.readFileSync(opts.tls.cert), key: fs.readFileSync(opts.tls.key) })
   : http.createServer();
 
+if (opts.tls) {
+  // SNI as the client sent it (false when it sent none, e.g. for an IP address).
+  httpServer.on("secureConnection", (tlsSocket) => out({ evt: "tls", servername: tlsSocket.servername || false }));
+}
+
 const io = new Server(httpServer, {
   pingInterval: opts.pingInterval,
   pingTimeout: opts.pingTimeout,
   maxHttpBufferSize: 1e6,
+  allowRequest: (req, callback) => {
+    if (holding) out({ evt: "held" });
+    callback(holding ? "held" : null, !holding);
+  },
   connectionStateRecovery: opts.recovery ? { maxDisconnectionDuration: 2 * 60 * 1000, skipMiddlewares: true } : undefined,
 });
 
@@ -234,6 +246,12 @@ function control(line) {
     }
     case "drop-transports":
       for (const socket of io.of("/").sockets.values()) socket.conn.close();
+      break;
+    case "hold":
+      holding = true;
+      break;
+    case "release":
+      holding = false;
       break;
     case "stats":
       out({ evt: "stats", handshakes, authFailures, connections, sockets: io.of("/").sockets.size });

@@ -1,6 +1,301 @@
-// Placeholder until its owner lands the real command.
+// scansync watch: connects as a user, joins the user's room, catches up with
+// sync:since and prints every status change and scan event, one line each
+// (JSON lines with --json).
+//
+// Exit codes: 0 after SIGINT/SIGTERM (clean disconnect), 1 when the server
+// ended the session, 2 bad arguments (URL, token, CA file), 3 unauthorized,
+// 4 gave up reconnecting.
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <nlohmann/json.hpp>
+
 #include "cli/commands.h"
+#include "scansync/client/native_client.h"
 
 namespace scansync::cli {
-void register_watch(CLI::App&) {}
+namespace {
+
+namespace sc = scansync::client;
+using nlohmann::json;
+
+struct WatchOptions {
+  std::string url;
+  std::string token;
+  std::string token_file;
+  std::string ca_file;
+  bool insecure_skip_verify_dangerous = false;
+  bool json_lines = false;
+  int max_attempts = 10;
+  int backoff_initial_ms = 1000;
+  int ack_timeout_ms = 10000;
+};
+
+// One line per thing that happened, flushed at once: the output is usually a pipe.
+class Printer {
+ public:
+  explicit Printer(bool json_lines) : json_(json_lines) {}
+
+  void status(const sc::StatusInfo& s, bool recovered) {
+    json line = {{"type", "status"}, {"status", std::string(sc::to_string(s.status))}};
+    std::string text = "status: " + std::string(sc::to_string(s.status));
+    if (s.status == sc::Status::connected) {
+      line["recovered"] = recovered;
+      if (recovered) text += " (session recovered)";
+    } else if (s.status == sc::Status::reconnecting) {
+      line["attempt"] = s.attempt;
+      line["delayMs"] = s.next_delay.count();
+      text += " (attempt " + std::to_string(s.attempt) + " in " + std::to_string(s.next_delay.count()) + " ms)";
+    } else if (s.status == sc::Status::disconnected) {
+      line["reason"] = std::string(sc::to_string(s.reason));
+      text += " (" + std::string(sc::to_string(s.reason)) + ")";
+    }
+    emit(json_ ? line.dump() : text);
+  }
+
+  // `data` is raw JSON text, validated by the core.
+  void event(std::string_view name, std::string_view data) {
+    if (json_) {
+      emit(R"({"type":"event","event":)" + json(std::string(name)).dump() + R"(,"data":)" + std::string(data) + "}");
+    } else {
+      emit(std::string(name) + " " + std::string(data));
+    }
+  }
+
+  void error(const std::string& code, const std::string& message) {
+    if (json_) {
+      emit(json{{"type", "error"}, {"code", code}, {"message", message}}.dump());
+    } else {
+      emit("error: " + code + ": " + message);
+    }
+  }
+
+ private:
+  static void emit(const std::string& line) {
+    std::fwrite(line.data(), 1, line.size(), stdout);
+    std::fputc('\n', stdout);
+    std::fflush(stdout);
+  }
+  bool json_;
+};
+
+std::optional<std::int64_t> seq_of(const json& j) {
+  if (j.is_object() && j.contains("seq") && j["seq"].is_number_integer()) return j["seq"].get<std::int64_t>();
+  return std::nullopt;
+}
+
+// Prints scan changes once each, in seq order: live events and sync:since
+// pages overlap, so every change passes through seen() against lastSeq.
+// While a catch-up runs, live events wait, so that a live seq N+5 cannot
+// make the pages' N+1..N+4 look old.
+class ScanFeed {
+ public:
+  ScanFeed(sc::NativeClient& client, Printer& out) : client_(client), out_(out) {}
+
+  void live(std::string_view name, std::string_view data) {
+    if (syncing_) {
+      held_.push_back({std::string(name), std::string(data)});
+    } else {
+      show(name, data);
+    }
+  }
+
+  // After every connect (room:join is already on its way: the core sends it first).
+  void catch_up() {
+    ++session_;
+    syncing_ = true;
+    request();
+  }
+
+ private:
+  void show(std::string_view name, std::string_view data) {
+    const json parsed = json::parse(data, nullptr, false);
+    if (const auto seq = seq_of(parsed)) {
+      if (*seq <= last_seq_) return;
+      last_seq_ = *seq;
+    }
+    out_.event(name, data);
+  }
+
+  void request() {
+    const json args = json::array({{{"seq", last_seq_}, {"limit", 500}}});
+    client_.emit("sync:since", args.dump(),
+                 [this, session = session_](std::error_code ec, const std::vector<std::string_view>& reply) {
+                   if (session == session_) on_page(ec, reply);
+                 });
+  }
+
+  void on_page(std::error_code ec, const std::vector<std::string_view>& reply) {
+    // No answer (a server without sync:since, or the connection went): rely on live events.
+    if (ec || reply.empty()) return finish();
+    const json page = json::parse(reply.front(), nullptr, false);
+    if (!page.is_object() || page.value("ok", false) != true) {
+      const std::string error = page.is_object() ? page.value("error", "unknown") : "malformed";
+      if (error == "cursor_expired" && last_seq_ != 0) {
+        last_seq_ = 0;  // too far behind: start over from the beginning
+        return request();
+      }
+      out_.error("sync_failed", "sync:since answered " + error);
+      return finish();
+    }
+    const json& changes = page.contains("changes") ? page["changes"] : json::array();
+    for (const auto& change : changes) {
+      if (change.value("op", "") == "created" && change.contains("scan")) {
+        show("scan:created", change["scan"].dump());
+      } else if (change.value("op", "") == "deleted") {
+        json tombstone = change;
+        tombstone.erase("op");
+        show("scan:deleted", tombstone.dump());
+      }
+    }
+    if (page.value("hasMore", false) && changes.is_array() && !changes.empty()) return request();
+    finish();
+  }
+
+  void finish() {
+    syncing_ = false;
+    auto held = std::move(held_);
+    held_.clear();
+    for (const auto& [name, data] : held) show(name, data);
+  }
+
+  sc::NativeClient& client_;
+  Printer& out_;
+  std::int64_t last_seq_ = 0;
+  std::uint64_t session_ = 0;  // pages of an earlier connection are ignored
+  bool syncing_ = false;
+  std::vector<std::pair<std::string, std::string>> held_;
+};
+
+std::string trim(std::string s) {
+  const auto first = s.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos) return {};
+  return s.substr(first, s.find_last_not_of(" \t\r\n") - first + 1);
+}
+
+sc::TokenProvider token_provider(const WatchOptions& o) {
+  if (o.token_file.empty()) return [token = o.token] { return token; };
+  // Re-read at every (re)connect, so a token refreshed on disk is picked up.
+  return [path = o.token_file] {
+    std::ifstream in(path);
+    if (!in) {
+      std::fprintf(stderr, "scansync watch: cannot read token file %s\n", path.c_str());
+      return std::string();
+    }
+    std::stringstream text;
+    text << in.rdbuf();
+    return trim(text.str());
+  };
+}
+
+int run_watch(const WatchOptions& o) {
+  if (o.token.empty() == o.token_file.empty()) {
+    std::fprintf(stderr, "scansync watch: give exactly one of --token and --token-file\n");
+    return 2;
+  }
+  boost::asio::io_context io;
+  sc::NativeClientOptions options;
+  options.url = o.url;
+  options.tokens = token_provider(o);
+  options.core.backoff.max_attempts = o.max_attempts;
+  options.core.backoff.initial = sc::Millis(o.backoff_initial_ms);
+  options.core.ack_timeout = sc::Millis(o.ack_timeout_ms);
+  options.tls.ca_file = o.ca_file;
+  options.tls.insecure_skip_verify_dangerous = o.insecure_skip_verify_dangerous;
+  if (o.insecure_skip_verify_dangerous) {
+    std::fprintf(stderr, "scansync watch: WARNING: TLS certificate verification is OFF\n");
+  }
+  auto made = sc::NativeClient::create(io, std::move(options));
+  if (!made) {
+    std::fprintf(stderr, "scansync watch: %s: %s\n", o.url.c_str(), made.error().message().c_str());
+    return 2;
+  }
+  auto client = std::move(*made);
+
+  Printer out(o.json_lines);
+  ScanFeed feed(*client, out);
+  int exit_code = 0;
+  bool finishing = false;  // after the decision to exit nothing more is printed
+
+  client->on_status([&](const sc::StatusInfo& s) {
+    if (finishing) return;
+    out.status(s, client->recovered());
+    if (s.status != sc::Status::disconnected) return;
+    switch (s.reason) {
+      case sc::DisconnectReason::unauthorized: exit_code = 3; break;
+      case sc::DisconnectReason::gave_up: exit_code = 4; break;
+      case sc::DisconnectReason::server: exit_code = 1; break;
+      default: return;  // user (our own disconnect), offline, background: not final here
+    }
+    finishing = true;
+    io.stop();
+  });
+  client->on("error", [&](const sc::Event& e) {
+    // Printed even when finishing: the refusal's error follows its status.
+    const json body = e.args.empty() ? json() : json::parse(e.args.front(), nullptr, false);
+    out.error(body.is_object() ? body.value("code", "error") : "error",
+              body.is_object() ? body.value("message", "") : "");
+  });
+  client->on("connect", [&](const sc::Event&) { feed.catch_up(); });
+  for (const char* name : {"scan:created", "scan:deleted"}) {
+    client->on(name, [&](const sc::Event& e) {
+      if (!finishing) feed.live(e.name, e.args.empty() ? std::string_view("null") : e.args.front());
+    });
+  }
+  client->on_transport_error([&](std::string_view why) {
+    if (!finishing) std::fprintf(stderr, "scansync watch: transport: %.*s\n", static_cast<int>(why.size()), why.data());
+  });
+
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int) {
+    if (ec) return;
+    client->disconnect();  // "41" and the close handshake go out below
+    finishing = true;
+    exit_code = 0;
+    io.stop();
+  });
+
+  client->connect();
+  io.run();
+
+  // Let the goodbye (Socket.IO disconnect, WebSocket close) reach the server.
+  signals.cancel();
+  io.restart();
+  io.run_for(std::chrono::seconds(2));
+  client.reset();
+  io.restart();
+  io.run_for(std::chrono::milliseconds(200));  // the client's shutdown step
+  return exit_code;
+}
+
+}  // namespace
+
+void register_watch(CLI::App& app) {
+  auto o = std::make_shared<WatchOptions>();
+  auto* cmd = app.add_subcommand("watch", "Connect as a user and print status changes and scan events");
+  cmd->add_option("--url", o->url, "Gateway URL: ws://, wss://, http:// or https://host[:port][/path]")->required();
+  cmd->add_option("--token", o->token, "JWT (HS256) of the user");
+  cmd->add_option("--token-file", o->token_file, "File holding the JWT, re-read at every (re)connect");
+  cmd->add_flag("--json", o->json_lines, "Print JSON lines");
+  cmd->add_option("--ca-file", o->ca_file, "PEM file of CA certificates to trust (in addition to the system store)");
+  cmd->add_flag("--insecure-skip-verify-dangerous", o->insecure_skip_verify_dangerous,
+                "Accept any TLS certificate (tokens can be stolen on the way; local experiments only)");
+  cmd->add_option("--max-attempts", o->max_attempts, "Reconnect attempts before giving up")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--backoff-initial-ms", o->backoff_initial_ms, "First reconnect delay; doubles up to 30 s")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--ack-timeout-ms", o->ack_timeout_ms, "How long to wait for an ack (room:join, sync:since)")
+      ->check(CLI::PositiveNumber);
+  cmd->callback([o] { set_exit_code(run_watch(*o)); });
+}
+
 }  // namespace scansync::cli

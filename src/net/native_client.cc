@@ -82,12 +82,24 @@ struct NativeClient::Impl : std::enable_shared_from_this<NativeClient::Impl> {
   }
 
   // Wraps a user callback so that it never runs after ~NativeClient, even
-  // when the destructor was called by an earlier callback of the same input.
+  // when the destructor was called by an earlier callback of the same input,
+  // and so that the observers it calls (status(), recovered(), …) see the
+  // state the callback is about.
   template <class Fn>
   auto guarded(Fn fn) {
     return [this, fn = std::move(fn)](const auto&... args) {
-      if (alive) fn(args...);
+      if (!alive) return;
+      refresh_snapshot();
+      fn(args...);
     };
+  }
+
+  void refresh_snapshot() {
+    std::lock_guard lock(snapshot_mutex);
+    snapshot.status = core.status();
+    snapshot.recovered = core.recovered();
+    snapshot.dropped = core.dropped_count();
+    snapshot.queued = core.queued_count();
   }
 
   void pump() {
@@ -99,11 +111,7 @@ struct NativeClient::Impl : std::enable_shared_from_this<NativeClient::Impl> {
         std::visit([this](auto& a) { execute(a); }, action);
       }
     }
-    std::lock_guard lock(snapshot_mutex);
-    snapshot.status = core.status();
-    snapshot.recovered = core.recovered();
-    snapshot.dropped = core.dropped_count();
-    snapshot.queued = core.queued_count();
+    refresh_snapshot();
   }
 
   void execute(OpenTransport& open) {
