@@ -1,7 +1,18 @@
 #include "json_scan.h"
 
+#include <bit>
 #include <cstring>
 #include <vector>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#if defined(__GNUC__)
+#define SCANSYNC_ALWAYS_INLINE [[gnu::always_inline]]
+#else
+#define SCANSYNC_ALWAYS_INLINE
+#endif
 
 namespace scansync::json::detail {
 
@@ -58,6 +69,72 @@ class NestingStack {
   std::size_t depth_ = 0;
 };
 
+SCANSYNC_ALWAYS_INLINE inline const char* plain_run(const char* p, const char* end) {
+#if defined(__SSE2__)
+  // Sixteen bytes at a time. The signed compare "< 0x20" catches control
+  // characters and every byte >= 0x80 (negative as int8) at once.
+  const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'), space = _mm_set1_epi8(0x20);
+  while (end - p >= 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const __m128i stop = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+                                      _mm_cmplt_epi8(v, space));
+    const auto mask = static_cast<unsigned>(_mm_movemask_epi8(stop));
+    if (mask != 0) return p + std::countr_zero(mask);
+    p += 16;
+  }
+#endif
+  if constexpr (std::endian::native == std::endian::little) {
+    // Eight bytes at a time (SWAR). Each mask flags the bytes of one kind;
+    // borrows can only flag bytes above a true match, so the lowest flagged
+    // byte of the union is the first byte that is not plain.
+    constexpr std::uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
+    auto zero_bytes = [](std::uint64_t v) { return (v - kOnes) & ~v & kHigh; };
+    while (end - p >= 8) {
+      std::uint64_t w;
+      std::memcpy(&w, p, 8);
+      const std::uint64_t stop = zero_bytes(w ^ (kOnes * '"')) | zero_bytes(w ^ (kOnes * '\\')) |
+                                 ((w - kOnes * 0x20) & ~w & kHigh)  // < 0x20
+                                 | (w & kHigh);                      // >= 0x80
+      if (stop != 0) return p + (std::countr_zero(stop) >> 3);
+      p += 8;
+    }
+  }
+  while (p != end && cls(*p) == kPlain) ++p;
+  return p;
+}
+
+SCANSYNC_ALWAYS_INLINE inline const char* string_run(const char* p, const char* end) {
+  ++p;  // opening quote
+  for (;;) {
+    p = plain_run(p, end);
+    if (p == end) return nullptr;
+    switch (cls(*p)) {
+      case kQuote:
+        return p + 1;
+      case kBackslash:
+        if (++p == end) return nullptr;
+        switch (*p) {
+          case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+            ++p;
+            break;
+          case 'u':
+            if (end - p < 5 || read_hex4(p + 1) < 0) return nullptr;
+            p += 5;
+            break;
+          default:
+            return nullptr;
+        }
+        break;
+      case kNonAscii:
+        p = skip_utf8(p, end);
+        if (p == nullptr) return nullptr;
+        break;
+      default:  // raw control character
+        return nullptr;
+    }
+  }
+}
+
 const char* skip_number(const char* p, const char* end) {
   if (*p == '-' && ++p == end) return nullptr;
   if (*p == '0') {
@@ -87,7 +164,7 @@ const char* skip_literal(const char* p, const char* end, const char* word, std::
 // `p` is where an object member is expected: "key" ws ':' ws.
 const char* skip_member_key(const char* p, const char* end) {
   if (p == end || *p != '"') return nullptr;
-  p = skip_string(p, end);
+  p = string_run(p, end);
   if (p == nullptr) return nullptr;
   p = skip_ws(p, end);
   if (p == end || *p != ':') return nullptr;
@@ -95,11 +172,6 @@ const char* skip_member_key(const char* p, const char* end) {
 }
 
 }  // namespace
-
-const char* skip_plain(const char* p, const char* end) {
-  while (p != end && cls(*p) == kPlain) ++p;
-  return p;
-}
 
 int read_hex4(const char* p) {
   int v = 0;
@@ -135,37 +207,9 @@ const char* skip_utf8(const char* p, const char* end) {
   return nullptr;  // continuation byte, C0/C1 overlong lead, or F5..FF
 }
 
-const char* skip_string(const char* p, const char* end) {
-  ++p;  // opening quote
-  for (;;) {
-    p = skip_plain(p, end);
-    if (p == end) return nullptr;
-    switch (cls(*p)) {
-      case kQuote:
-        return p + 1;
-      case kBackslash:
-        if (++p == end) return nullptr;
-        switch (*p) {
-          case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
-            ++p;
-            break;
-          case 'u':
-            if (end - p < 5 || read_hex4(p + 1) < 0) return nullptr;
-            p += 5;
-            break;
-          default:
-            return nullptr;
-        }
-        break;
-      case kNonAscii:
-        p = skip_utf8(p, end);
-        if (p == nullptr) return nullptr;
-        break;
-      default:  // raw control character
-        return nullptr;
-    }
-  }
-}
+const char* skip_plain(const char* p, const char* end) { return plain_run(p, end); }
+
+const char* skip_string(const char* p, const char* end) { return string_run(p, end); }
 
 const char* skip_value(const char* p, const char* end, std::size_t max_depth) {
   NestingStack stack;
@@ -193,7 +237,7 @@ const char* skip_value(const char* p, const char* end, std::size_t max_depth) {
         }
         stack.push(false);
         continue;
-      case '"': p = skip_string(p, end); break;
+      case '"': p = string_run(p, end); break;
       case 't': p = skip_literal(p, end, "true", 4); break;
       case 'f': p = skip_literal(p, end, "false", 5); break;
       case 'n': p = skip_literal(p, end, "null", 4); break;

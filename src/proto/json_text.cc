@@ -20,6 +20,7 @@ Result<std::vector<std::string_view>> split_array(std::string_view text) {
   if (p == end || *p != '[') return proto::errc::malformed_json;
   p = skip_ws(p + 1, end);
   std::vector<std::string_view> elements;
+  elements.reserve(4);  // one allocation for the usual event: name + a few arguments
   if (p != end && *p == ']') {
     p = p + 1;
   } else {

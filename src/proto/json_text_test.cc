@@ -63,6 +63,32 @@ TEST(JsonIsValid, DepthLimit) {
   EXPECT_FALSE(is_valid(mixed, 599));
 }
 
+// The string scanner skips plain bytes 16 and 8 at a time before going byte
+// by byte: put each kind of byte at every offset of strings of many lengths,
+// both at the end of the buffer and far from it.
+TEST(JsonIsValid, StringScannerFindsEveryByteKindAtEveryOffset) {
+  struct Kind {
+    std::string bytes;
+    bool valid;
+  };
+  const Kind kinds[] = {
+      {"\"", false}, {"\\", false}, {"\\n", true}, {"\x01", false}, {"\x1f", false}, {"\x7f", true},
+      {" ", true},   {"\xc3\xa9", true}, {"\xc3", false}, {"\xe2\x82\xac", true}, {"\xff", false},
+  };
+  for (std::size_t len = 0; len <= 40; ++len) {
+    for (std::size_t pos = 0; pos <= len; ++pos) {
+      for (const auto& kind : kinds) {
+        std::string body(len, 'a');
+        body.insert(pos, kind.bytes);
+        const std::string literal = "\"" + body + "\"";
+        EXPECT_EQ(is_valid(literal), kind.valid) << len << "/" << pos << "/" << kind.bytes;
+        EXPECT_EQ(is_valid("[" + literal + "," + std::string(40, '1') + "]"), kind.valid);
+        EXPECT_EQ(unquote(literal).ok(), kind.valid);
+      }
+    }
+  }
+}
+
 TEST(JsonSplitArray, ReturnsTrimmedElements) {
   auto r = split_array(R"( [ "hello" , 1 ,{"a":[1,2]}, [ ] ,null] )");
   ASSERT_TRUE(r.ok());
