@@ -32,7 +32,7 @@ void ClientCore::Impl::attempt() {
 }
 
 void ClientCore::Impl::close_transport() {
-  if (transport_live) actions.push_back(CloseTransport{});
+  if (transport_live) actions.emplace_back(std::in_place_type<CloseTransport>);
   transport_live = false;
   heartbeat.stop();
   timers.clear(kConnectTimer);
