@@ -1,0 +1,71 @@
+#pragma once
+// The scansync gateway: a Socket.IO v5 / Engine.IO v4 server (WebSocket and
+// HTTP long-polling with upgrade) in front of the scan service, plus the REST
+// API under /api/scans and /healthz.
+//
+// Threading: the gateway runs on the caller's io_context, which must be run by
+// one thread (one event loop, like Node). start() and stop() must be called on
+// that thread, or before it runs; stop() called from another thread is posted
+// to the loop.
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <boost/asio/io_context.hpp>
+
+#include "scansync/result.h"
+
+namespace scansync::gateway {
+
+struct GatewayOptions {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8080;                 // 0: the system picks a free port (see Gateway::port())
+  std::filesystem::path data_dir;            // holds scansync.db; unused in conformance mode
+  std::string jwt_secret;                    // HS256 key; unused in conformance mode
+  std::optional<std::string> issuer, audience;
+  std::uint32_t ping_interval_ms = 25000;
+  std::uint32_t ping_timeout_ms = 20000;
+  std::uint32_t connect_timeout_ms = 45000;  // no Socket.IO CONNECT within this → connection closed
+  std::uint32_t upgrade_timeout_ms = 10000;  // a WebSocket upgrade not completed within this is dropped
+  std::uint64_t max_payload = 1000000;       // bytes per WebSocket message / polling POST body
+  std::size_t max_write_queue_bytes = 4u << 20;  // a connection whose unsent output exceeds this is closed
+  // Behave like the reference servers of the protocol test suites (echo
+  // events, namespaces "/" and "/custom", raw Engine.IO echo on /engine.io/),
+  // without JWT or database.
+  bool conformance = false;
+  // One JSON object per line (no newline included); empty: no logging.
+  std::function<void(std::string_view line)> log;
+  // Unix time in seconds for token expiry; defaults to the system clock.
+  std::function<std::int64_t()> now_unix_s;
+};
+
+class Gateway {
+ public:
+  // Opens the database, binds and starts accepting. Errors: the database
+  // cannot be opened, the address cannot be bound.
+  static Result<std::unique_ptr<Gateway>> start(boost::asio::io_context& io, GatewayOptions options);
+  ~Gateway();
+  Gateway(const Gateway&) = delete;
+  Gateway& operator=(const Gateway&) = delete;
+
+  std::uint16_t port() const;
+  // Stops accepting, sends every Socket.IO socket a DISCONNECT, closes every
+  // connection (WebSocket close reason `reason`), closes the database. Once
+  // it has run, the io_context has no more work from the gateway once the
+  // closing handshakes finish. Idempotent.
+  void stop(std::string_view reason);
+
+  class Impl;
+
+ private:
+  explicit Gateway(std::shared_ptr<Impl> impl);
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace scansync::gateway

@@ -1,0 +1,23 @@
+#pragma once
+// Shared by the two Boost.Beast translation units (http_session.cc,
+// ws_session.cc): keep Beast out of every other file.
+#include <memory>
+
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "gateway/engine_request.h"
+#include "gateway/gateway_impl.h"
+
+namespace scansync::gateway {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+using Request = http::request<http::string_body>;
+
+// Takes over a connection whose request asks for a WebSocket on an Engine.IO
+// path, once `route` (handshake, or upgrade of an existing session) passed.
+void serve_websocket(const std::shared_ptr<Gateway::Impl>& impl, beast::tcp_stream stream, Request request,
+                     EngineRoute route, HandshakeInfo handshake, bool engine_only);
+
+}  // namespace scansync::gateway

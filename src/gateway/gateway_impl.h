@@ -1,0 +1,129 @@
+#pragma once
+// Internals shared by the gateway's translation units: Gateway::Impl (the
+// server state on the event loop), SessionHost (one Engine.IO session and its
+// transports), and the two ports through which a host reaches the Beast
+// adapters (http_session.cc, ws_session.cc) without including Beast.
+//
+// Everything here runs on the gateway's single event-loop thread.
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "gateway/application.h"
+#include "gateway/engine_session.h"
+#include "gateway/http_routes.h"
+#include "scansync/auth/jwt.h"
+#include "scansync/gateway/gateway.h"
+
+namespace scansync::gateway {
+
+class ScanApp;
+class ScanService;
+class SioClient;
+
+// A parked long-polling GET, waiting for something to send.
+class PollWaiter {
+ public:
+  virtual ~PollWaiter() = default;
+  virtual void complete(std::string body) = 0;
+};
+
+// A WebSocket carrying (or probing for) a session.
+class WsPort {
+ public:
+  virtual ~WsPort() = default;
+  // Frames may be waiting in the session, or the channel should close.
+  virtual void pump() = 0;
+};
+
+// An open TCP connection the gateway closes on stop().
+class Closable {
+ public:
+  virtual ~Closable() = default;
+  virtual void shutdown() = 0;
+};
+
+class SessionHost : public std::enable_shared_from_this<SessionHost> {
+ public:
+  // engine_only: the conformance /engine.io/ endpoint (raw echo), else Socket.IO.
+  SessionHost(std::shared_ptr<Gateway::Impl> impl, std::string sid, TransportKind kind, std::uint64_t ws_channel,
+              HandshakeInfo handshake, bool engine_only);
+  ~SessionHost();
+  void start();  // wires callbacks (needs shared_from_this)
+
+  EngineSession& engine() { return engine_; }
+  void park_poll(std::shared_ptr<PollWaiter> waiter) { parked_ = std::move(waiter); }
+  void drop_poll() { parked_.reset(); }
+  void add_ws(std::uint64_t channel, std::weak_ptr<WsPort> port);
+  // Moves output to the transports, finishes a closed session, rearms the timer.
+  void pump();
+  void schedule_pump();
+  void shutdown(std::string_view reason);
+
+ private:
+  void rearm();
+
+  std::shared_ptr<Gateway::Impl> impl_;
+  EngineSession engine_;
+  std::unique_ptr<EngineUpper> upper_;  // declared after engine_: destroyed first
+  SioClient* sio_ = nullptr;            // upper_ when it is Socket.IO
+  boost::asio::steady_timer timer_;
+  std::optional<TimePoint> armed_;
+  std::shared_ptr<PollWaiter> parked_;
+  std::vector<std::pair<std::uint64_t, std::weak_ptr<WsPort>>> ports_;
+  bool pump_scheduled_ = false;
+  bool finished_ = false;
+};
+
+class Gateway::Impl : public std::enable_shared_from_this<Gateway::Impl> {
+ public:
+  Impl(boost::asio::io_context& io, GatewayOptions opts);
+  ~Impl();
+
+  boost::asio::io_context& io;
+  GatewayOptions opts;
+  EngineConfig engine_config;
+  std::unique_ptr<ScanService> service;  // null in conformance mode
+  std::unique_ptr<Application> app;
+  ScanApp* scan_app = nullptr;  // app, when it is the product (not conformance)
+  std::uint16_t bound_port = 0;
+  auth::VerifierOptions verifier;
+  boost::asio::ip::tcp::acceptor acceptor;
+  bool stopped = false;
+
+  std::shared_ptr<SessionHost> find(std::string_view sid);
+  std::shared_ptr<SessionHost> create_session(TransportKind kind, std::uint64_t ws_channel, HandshakeInfo handshake,
+                                              bool engine_only);
+  void remove_session(const std::string& sid);
+  std::uint64_t next_channel() { return ++channel_counter_; }
+
+  std::uint64_t track(std::weak_ptr<Closable> c);
+  void untrack(std::uint64_t id) { connections_.erase(id); }
+
+  HttpAnswer handle_api(std::string_view method, std::string_view target, std::string_view authorization,
+                        std::string_view body);
+  void log(std::string_view type, std::string_view detail = {}, std::string_view sid = {});
+  std::int64_t now_unix_s() const;
+
+  void stop(std::string_view reason);
+  void accept();
+
+ private:
+  std::unordered_map<std::string, std::shared_ptr<SessionHost>> sessions_;
+  std::unordered_map<std::uint64_t, std::weak_ptr<Closable>> connections_;
+  std::uint64_t channel_counter_ = 0;
+  std::uint64_t connection_counter_ = 0;
+};
+
+// http_session.cc: serves one accepted TCP connection.
+void serve_http(const std::shared_ptr<Gateway::Impl>& impl, boost::asio::ip::tcp::socket socket);
+
+}  // namespace scansync::gateway

@@ -1,0 +1,32 @@
+#pragma once
+// Which handler an HTTP request goes to, and the small pieces of HTTP the
+// REST API needs (bearer token, JSON error bodies). No I/O.
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace scansync::gateway {
+
+enum class Route {
+  engine,     // /socket.io/: Engine.IO (polling, WebSocket) carrying Socket.IO
+  raw_engine, // /engine.io/: bare Engine.IO echo (conformance mode only)
+  scans_api,  // /api/scans, /api/scans/<id>
+  healthz,    // /healthz
+  not_found,
+};
+
+Route route_of(std::string_view path, bool conformance);
+
+// "Bearer <token>" (scheme case-insensitive) → the token; anything else → nullopt.
+std::optional<std::string> bearer_token(std::string_view authorization);
+
+// {"error":{"code":"...","message":"..."}}
+std::string api_error(std::string_view code, std::string_view message);
+
+struct HttpAnswer {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+};
+
+}  // namespace scansync::gateway

@@ -1,0 +1,250 @@
+// One accepted TCP connection speaking HTTP/1.1: routes each request to the
+// Engine.IO long-polling transport, the REST API, /healthz, or hands the
+// connection to a WebSocket (ws_session.cc).
+#include <algorithm>
+#include <chrono>
+
+#include <boost/beast/websocket/rfc6455.hpp>
+
+#include "gateway/beast_adapters.h"
+
+namespace scansync::gateway {
+namespace {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+constexpr auto kIdleTimeout = std::chrono::seconds(120);
+constexpr auto kWriteTimeout = std::chrono::seconds(30);
+constexpr std::size_t kMinBodyLimit = 1 << 20;  // the REST API takes up to 1 MiB
+
+class HttpSession final : public PollWaiter, public Closable, public std::enable_shared_from_this<HttpSession> {
+ public:
+  HttpSession(std::shared_ptr<Gateway::Impl> impl, tcp::socket socket)
+      : impl_(std::move(impl)), stream_(std::move(socket)) {}
+  ~HttpSession() override { impl_->untrack(track_id_); }
+
+  void run() {
+    track_id_ = impl_->track(weak_from_this());
+    read();
+  }
+
+  void complete(std::string body) override {
+    parked_ = false;
+    ++watch_gen_;
+    parked_host_.reset();
+    beast::error_code ec;
+    stream_.socket().cancel(ec);  // ends the abort watch
+    respond(200, "text/plain; charset=UTF-8", std::move(body));
+  }
+
+  void shutdown() override {
+    // Only idle keep-alive connections: a parked poll is answered by its
+    // session's shutdown, a response being written finishes and closes.
+    if (!reading_ || handed_off_) return;
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+    stream_.close();
+  }
+
+ private:
+  void read() {
+    parser_.emplace();
+    parser_->body_limit(std::max<std::uint64_t>(impl_->opts.max_payload, kMinBodyLimit) + 1);
+    parser_->header_limit(16 * 1024);
+    stream_.expires_after(kIdleTimeout);
+    reading_ = true;
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+  }
+
+  void on_read(beast::error_code ec) {
+    reading_ = false;
+    if (ec == http::error::body_limit) {
+      req_ = {};
+      req_.keep_alive(false);
+      return respond(413, "application/json", api_error("payload_too_large", "request body too large"), false);
+    }
+    if (ec) return close();
+    req_ = parser_->release();
+    handle();
+  }
+
+  void handle() {
+    const Target target = split_target(req_.target());
+    const Route route = route_of(target.path, impl_->opts.conformance);
+    if (beast::websocket::is_upgrade(req_)) return handle_upgrade(route, target);
+    if (req_.method() == http::verb::options) return respond(204, "", "");
+    switch (route) {
+      case Route::engine:
+      case Route::raw_engine:
+        return handle_polling(route, target);
+      case Route::healthz:
+        return respond(200, "application/json", impl_->stopped ? R"({"status":"stopping"})" : R"({"status":"ok"})");
+      case Route::scans_api: {
+        if (impl_->stopped) return respond(503, "application/json", api_error("unavailable", "server shutting down"));
+        auto authorization = req_[http::field::authorization];
+        HttpAnswer a = impl_->handle_api(req_.method_string(), req_.target(), authorization, req_.body());
+        return respond(a.status, a.content_type, std::move(a.body));
+      }
+      case Route::not_found:
+        return respond(404, "application/json", api_error("not_found", "no such resource"));
+    }
+  }
+
+  auto lookup() {
+    return [this](std::string_view sid) -> std::optional<SessionFacts> {
+      auto host = impl_->find(sid);
+      if (!host || host->engine().closed()) return std::nullopt;
+      return SessionFacts{host->engine().transport()};
+    };
+  }
+
+  void handle_upgrade(Route route, const Target& target) {
+    if (route != Route::engine && route != Route::raw_engine) {
+      return respond(404, "application/json", api_error("not_found", "no such resource"), false);
+    }
+    if (impl_->stopped) return respond(503, "text/html", "Server shutting down", false);
+    auto query = parse_query(target.query);
+    EngineRoute r = route_engine_request(req_.method_string(), query, true, lookup());
+    if (r.kind == EngineRoute::error) {
+      // Like the reference: a plain 400 with the message, then close.
+      return respond(http_status_of(r.code), "text/html", std::string(message_of(r.code)), false);
+    }
+    handed_off_ = true;
+    serve_websocket(impl_, std::move(stream_), std::move(req_), std::move(r), HandshakeInfo{std::move(query)},
+                    route == Route::raw_engine);
+  }
+
+  void handle_polling(Route route, const Target& target) {
+    auto query = parse_query(target.query);
+    EngineRoute r = route_engine_request(req_.method_string(), query, false, lookup());
+    if (r.kind == EngineRoute::error) return respond(http_status_of(r.code), "application/json", error_body(r.code));
+    std::shared_ptr<SessionHost> host;
+    if (r.kind == EngineRoute::handshake) {
+      if (impl_->stopped) return respond(503, "application/json", error_body(EngineError::bad_request));
+      host = impl_->create_session(TransportKind::polling, 0, HandshakeInfo{std::move(query)}, route == Route::raw_engine);
+    } else {
+      host = impl_->find(r.sid);
+    }
+    const auto now = Clock::now();
+    if (req_.method() == http::verb::get) {
+      switch (host->engine().on_poll_get(now)) {
+        case GetVerdict::reject:
+          respond(400, "application/json", error_body(EngineError::bad_request));
+          break;
+        case GetVerdict::respond:
+          respond(200, "text/plain; charset=UTF-8", host->engine().take_poll_body());
+          break;
+        case GetVerdict::park:
+          parked_ = true;
+          parked_host_ = host;
+          host->park_poll(shared_from_this());
+          watch_for_abort();
+          break;
+      }
+      host->pump();
+      return;
+    }
+    if (req_.method() == http::verb::post) {
+      const bool binary = req_[http::field::content_type] == "application/octet-stream";
+      switch (host->engine().on_poll_post(req_.body(), binary, now)) {
+        case PostStatus::ok:
+          respond(200, "text/html", "ok");
+          break;
+        case PostStatus::bad_request:
+          respond(400, "application/json", error_body(EngineError::bad_request));
+          break;
+        case PostStatus::payload_too_large:
+          respond(413, "application/json", error_body(EngineError::bad_request), false);
+          break;
+      }
+      host->pump();
+      return;
+    }
+    respond(400, "application/json", error_body(EngineError::bad_request));
+  }
+
+  // A parked GET has no read outstanding; watch the socket so that a client
+  // that gives up on its poll closes the session (as the reference does).
+  void watch_for_abort() {
+    const auto gen = ++watch_gen_;
+    stream_.expires_never();
+    stream_.socket().async_wait(tcp::socket::wait_read, [self = shared_from_this(), gen](beast::error_code ec) {
+      if (gen != self->watch_gen_ || !self->parked_ || ec == asio::error::operation_aborted) return;
+      char c;
+      beast::error_code pec;
+      self->stream_.socket().non_blocking(true, pec);
+      std::size_t n = self->stream_.socket().receive(asio::buffer(&c, 1), tcp::socket::message_peek, pec);
+      if (pec == asio::error::would_block) return self->watch_for_abort();
+      if (!ec && !pec && n > 0) return;  // pipelined bytes: left for the next read
+      self->parked_ = false;
+      auto host = std::move(self->parked_host_);
+      self->parked_host_.reset();
+      if (host) {
+        host->drop_poll();
+        host->engine().on_poll_aborted();
+        host->pump();
+      }
+      self->close();
+    });
+  }
+
+  void respond(int status, std::string_view content_type, std::string body, bool keep_alive = true) {
+    res_ = {};
+    res_.version(req_.version() ? req_.version() : 11);
+    res_.result(static_cast<unsigned>(status));
+    if (!content_type.empty()) res_.set(http::field::content_type, content_type);
+    res_.set(http::field::cache_control, "no-store");
+    auto origin = req_[http::field::origin];
+    if (!origin.empty()) {
+      res_.set(http::field::access_control_allow_origin, origin);
+      res_.set(http::field::access_control_allow_credentials, "true");
+      res_.set(http::field::vary, "Origin");
+    } else {
+      res_.set(http::field::access_control_allow_origin, "*");
+    }
+    if (req_.method() == http::verb::options) {
+      res_.set(http::field::access_control_allow_methods, "GET, POST, DELETE, OPTIONS");
+      res_.set(http::field::access_control_allow_headers, "Authorization, Content-Type");
+      res_.set(http::field::access_control_max_age, "86400");
+    }
+    if (status == 401) res_.set(http::field::www_authenticate, "Bearer");
+    res_.keep_alive(keep_alive && req_.keep_alive() && !impl_->stopped);
+    res_.body() = std::move(body);
+    res_.prepare_payload();
+    stream_.expires_after(kWriteTimeout);
+    http::async_write(stream_, res_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec || !self->res_.keep_alive()) return self->close();
+      self->read();
+    });
+  }
+
+  void close() {
+    if (handed_off_) return;
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.close();
+  }
+
+  std::shared_ptr<Gateway::Impl> impl_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  Request req_;
+  http::response<http::string_body> res_;
+  std::shared_ptr<SessionHost> parked_host_;  // the session a parked GET waits on
+  std::uint64_t watch_gen_ = 0;
+  std::uint64_t track_id_ = 0;
+  bool parked_ = false;
+  bool handed_off_ = false;  // the stream now belongs to a WebSocket session
+  bool reading_ = false;
+};
+
+}  // namespace
+
+void serve_http(const std::shared_ptr<Gateway::Impl>& impl, tcp::socket socket) {
+  std::make_shared<HttpSession>(impl, std::move(socket))->run();
+}
+
+}  // namespace scansync::gateway

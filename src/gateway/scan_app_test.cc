@@ -1,0 +1,212 @@
+// The product application over a real ScanService (SQLite in a temp dir):
+// JWT on CONNECT, the user's room, acks and room-only broadcasts.
+#include "gateway/scan_app.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <random>
+
+#include "gateway/scan_service.h"
+#include "gateway/sio_client.h"
+
+namespace scansync::gateway {
+namespace {
+
+using namespace std::chrono_literals;
+
+const TimePoint t0{};
+constexpr std::int64_t kNow = 1'800'000'000;
+constexpr const char* kSecret = "test-secret";
+
+std::string token(std::string sub, std::int64_t exp = kNow + 3600) {
+  auth::Claims c;
+  c.sub = std::move(sub);
+  c.exp = exp;
+  c.iat = kNow;
+  return auth::sign_hs256(c, kSecret);
+}
+
+class ScanAppTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("scan_app_test_" + std::to_string(std::random_device{}()) + "_" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir_);
+    auto s = ScanService::open(dir_ / "scansync.db", ServiceOptions{});
+    ASSERT_TRUE(s.ok()) << s.error().message();
+    service_ = std::move(*s);
+    auth::VerifierOptions v;
+    v.secret = kSecret;
+    app_ = std::make_unique<ScanApp>(*service_, v, [] { return kNow; });
+  }
+  void TearDown() override {
+    conns_.clear();
+    app_.reset();
+    service_.reset();
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+
+  struct Conn {
+    Conn(Application& app, HandshakeInfo hs, int n) : engine("e" + std::to_string(n), TransportKind::websocket, {}, t0, 1) {
+      client = std::make_unique<SioClient>(engine, app, std::move(hs), 45000ms, t0,
+                                           [n] { return "sock" + std::to_string(n); });
+      engine.set_upper(client.get());
+      engine.take_ws_frame(1);
+    }
+    void in(std::string_view text) { engine.on_ws_frame(1, text, false, t0); }
+    std::vector<Frame> frames() {
+      std::vector<Frame> out;
+      while (auto f = engine.take_ws_frame(1)) out.push_back(*f);
+      return out;
+    }
+    std::vector<std::string> out() {
+      std::vector<std::string> texts;
+      for (auto& f : frames()) texts.push_back(*f.bytes);
+      return texts;
+    }
+    EngineSession engine;
+    std::unique_ptr<SioClient> client;
+  };
+
+  Conn& connect(std::string_view connect_packet, HandshakeInfo hs = {}) {
+    conns_.push_back(std::make_unique<Conn>(*app_, std::move(hs), static_cast<int>(conns_.size()) + 1));
+    conns_.back()->in(connect_packet);
+    return *conns_.back();
+  }
+  Conn& joined(const std::string& user) {
+    Conn& c = connect(R"(40{"token":")" + token(user) + R"("})");
+    c.in(R"(420["room:join",{}])");
+    c.out();
+    return c;
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<ScanService> service_;
+  std::unique_ptr<ScanApp> app_;
+  std::vector<std::unique_ptr<Conn>> conns_;
+};
+
+using Texts = std::vector<std::string>;
+
+const char* kScan =
+    R"({"id":"0b6d3f2c-5f5e-4c1a-9d3e-2f1a6b7c8d9e","code":"4006381333931","format":"ean13",)"
+    R"("deviceId":"pixel-7","createdAt":"2026-11-26T04:46:28.123Z"})";
+
+TEST_F(ScanAppTest, ConnectWithoutTokenIsTokenMissing) {
+  Conn& c = connect("40");
+  EXPECT_EQ(c.out(), (Texts{R"(44{"message":"unauthorized","data":{"code":"token_missing"}})"}));
+  EXPECT_FALSE(c.engine.closed()) << "the client may retry";
+}
+
+TEST_F(ScanAppTest, BadAndExpiredTokens) {
+  EXPECT_EQ(connect(R"(40{"token":"garbage"})").out(),
+            (Texts{R"(44{"message":"unauthorized","data":{"code":"token_invalid"}})"}));
+  EXPECT_EQ(connect(R"(40{"token":")" + token("alice", kNow - 10) + R"("})").out(),
+            (Texts{R"(44{"message":"unauthorized","data":{"code":"token_expired"}})"}));
+  auth::Claims c;
+  c.sub = "alice";
+  c.exp = kNow + 60;
+  EXPECT_EQ(connect(R"(40{"token":")" + auth::sign_hs256(c, "other-secret") + R"("})").out(),
+            (Texts{R"(44{"message":"unauthorized","data":{"code":"token_invalid"}})"}));
+}
+
+TEST_F(ScanAppTest, TokenFromTheAuthObjectOrTheHandshakeQuery) {
+  EXPECT_EQ(connect(R"(40{"token":")" + token("alice") + R"("})").out(), (Texts{R"(40{"sid":"sock1"})"}));
+  EXPECT_EQ(connect("40", HandshakeInfo{{{"token", token("bob")}}}).out(), (Texts{R"(40{"sid":"sock2"})"}));
+  EXPECT_EQ(connect(R"(40{"token":""})", HandshakeInfo{{{"token", token("bob")}}}).out(),
+            (Texts{R"(40{"sid":"sock3"})"}));
+  EXPECT_EQ(conns_[1]->client->socket("/")->user, "bob");
+}
+
+TEST_F(ScanAppTest, OnlyTheMainNamespaceExists) {
+  Conn& c = connect(R"(40/admin,{"token":")" + token("alice") + R"("})");
+  EXPECT_EQ(c.out(), (Texts{R"(44/admin,{"message":"Invalid namespace"})"}));
+}
+
+TEST_F(ScanAppTest, RoomJoinOwnRoomOnly) {
+  Conn& c = connect(R"(40{"token":")" + token("alice") + R"("})");
+  c.out();
+  c.in(R"(421["room:join",{}])");
+  c.in(R"(422["room:join",{"room":"user:alice"}])");
+  c.in(R"(423["room:join",{"room":"user:bob"}])");
+  c.in(R"(424["room:join","user:bob"])");
+  EXPECT_EQ(c.out(), (Texts{R"(431[{"ok":true,"room":"user:alice"}])", R"(432[{"ok":true,"room":"user:alice"}])",
+                            R"(433[{"ok":false,"error":"forbidden"}])",
+                            R"(434[{"ok":false,"error":"invalid","detail":"room:join takes an object"}])"}));
+  EXPECT_EQ(app_->rooms().size("user:alice"), 1u);
+  EXPECT_EQ(app_->rooms().size("user:bob"), 0u);
+}
+
+TEST_F(ScanAppTest, CreateAcksAndBroadcastsToTheUsersRoomOnly) {
+  Conn& a1 = joined("alice");
+  Conn& a2 = joined("alice");
+  Conn& b = joined("bob");
+  Conn& a3 = connect(R"(40{"token":")" + token("alice") + R"("})");  // not joined
+  a3.out();
+
+  a1.in(std::string(R"(427["scan:create",)") + kScan + "]");
+  auto f1 = a1.frames();
+  ASSERT_EQ(f1.size(), 2u);
+  EXPECT_EQ(f1[0].bytes->rfind(R"(437[{"ok":true,"scan":{)", 0), 0u) << *f1[0].bytes;
+  EXPECT_EQ(f1[1].bytes->rfind(R"(42["scan:created",{"id":"0b6d3f2c)", 0), 0u) << *f1[1].bytes;
+  auto f2 = a2.frames();
+  ASSERT_EQ(f2.size(), 1u);
+  EXPECT_EQ(f2[0].bytes.get(), f1[1].bytes.get()) << "one encoded buffer for every recipient";
+  EXPECT_TRUE(b.frames().empty()) << "another user's room hears nothing";
+  EXPECT_TRUE(a3.frames().empty()) << "events reach a socket only after it joined";
+
+  a2.in(R"(428["scan:delete",{"id":"0b6d3f2c-5f5e-4c1a-9d3e-2f1a6b7c8d9e"}])");
+  auto d2 = a2.out();
+  ASSERT_EQ(d2.size(), 2u);
+  EXPECT_EQ(d2[0], R"(438[{"ok":true,"seq":2}])");
+  EXPECT_EQ(d2[1].rfind(R"(42["scan:deleted",)", 0), 0u);
+  EXPECT_EQ(a1.out().size(), 1u);
+}
+
+TEST_F(ScanAppTest, EventWithoutAckIdIsProcessedWithoutAck) {
+  Conn& a = joined("alice");
+  a.in(std::string(R"(42["scan:create",)") + kScan + "]");
+  auto out = a.out();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].rfind(R"(42["scan:created")", 0), 0u);
+}
+
+TEST_F(ScanAppTest, SyncSinceAndUnknownEvents) {
+  Conn& a = joined("alice");
+  a.in(R"(425["sync:since",{"seq":0}])");
+  a.in(R"(426["nope",{}])");
+  a.in(R"(42["nope",{}])");
+  EXPECT_EQ(a.out(), (Texts{R"(435[{"ok":true,"changes":[],"latestSeq":0,"hasMore":false}])",
+                            R"(436[{"ok":false,"error":"unknown_event"}])"}));
+}
+
+TEST_F(ScanAppTest, InvalidScanIsAckedInvalid) {
+  Conn& a = joined("alice");
+  a.in(R"(429["scan:create",{"id":"x"}])");
+  auto out = a.out();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].rfind(R"(439[{"ok":false,"error":"invalid")", 0), 0u) << out[0];
+}
+
+TEST_F(ScanAppTest, DisconnectedSocketsLeaveTheRoom) {
+  Conn& a1 = joined("alice");
+  joined("alice");
+  EXPECT_EQ(app_->rooms().size("user:alice"), 2u);
+  a1.in("41");
+  EXPECT_EQ(app_->rooms().size("user:alice"), 1u);
+  conns_[1]->engine.on_ws_closed(1);
+  EXPECT_EQ(app_->rooms().size("user:alice"), 0u);
+}
+
+TEST(ScanAppPayload, UnauthorizedPayloadAndTokenOf) {
+  EXPECT_EQ(unauthorized_payload(auth::errc::token_expired),
+            R"({"message":"unauthorized","data":{"code":"token_expired"}})");
+  EXPECT_EQ(token_of(R"({"token":"a"})", {}), "a");
+  EXPECT_EQ(token_of(R"({"token":5})", HandshakeInfo{{{"token", "q"}}}), "q");
+  EXPECT_EQ(token_of("", {}), "");
+}
+
+}  // namespace
+}  // namespace scansync::gateway

@@ -1,0 +1,111 @@
+#include <boost/asio/post.hpp>
+
+#include "gateway/conformance_app.h"
+#include "gateway/gateway_impl.h"
+#include "gateway/ids.h"
+#include "gateway/sio_client.h"
+
+namespace scansync::gateway {
+
+SessionHost::SessionHost(std::shared_ptr<Gateway::Impl> impl, std::string sid, TransportKind kind,
+                         std::uint64_t ws_channel, HandshakeInfo handshake, bool engine_only)
+    : impl_(std::move(impl)),
+      engine_(std::move(sid), kind, impl_->engine_config, Clock::now(), ws_channel),
+      timer_(impl_->io) {
+  if (engine_only) {
+    upper_ = std::make_unique<EngineEcho>(engine_);
+  } else {
+    auto sio = std::make_unique<SioClient>(engine_, *impl_->app, std::move(handshake),
+                                           Millis(impl_->opts.connect_timeout_ms), Clock::now(), &random_id);
+    sio_ = sio.get();
+    upper_ = std::move(sio);
+  }
+  engine_.set_upper(upper_.get());
+}
+
+SessionHost::~SessionHost() {
+  // The upper layer must not hear from the engine while it is torn down.
+  engine_.set_upper(nullptr);
+  engine_.set_wake({});
+}
+
+void SessionHost::start() {
+  std::weak_ptr<SessionHost> weak = shared_from_this();
+  engine_.set_wake([weak] {
+    if (auto self = weak.lock()) self->schedule_pump();
+  });
+  rearm();
+}
+
+void SessionHost::add_ws(std::uint64_t channel, std::weak_ptr<WsPort> port) {
+  ports_.emplace_back(channel, std::move(port));
+}
+
+void SessionHost::schedule_pump() {
+  if (pump_scheduled_) return;
+  pump_scheduled_ = true;
+  boost::asio::post(impl_->io, [self = shared_from_this()] {
+    self->pump_scheduled_ = false;
+    self->pump();
+  });
+}
+
+void SessionHost::pump() {
+  auto self = shared_from_this();  // removal from the session table below must not destroy us mid-call
+  if (parked_ && engine_.poll_ready()) {
+    auto waiter = std::move(parked_);
+    parked_.reset();
+    waiter->complete(engine_.take_poll_body());
+  }
+  for (auto it = ports_.begin(); it != ports_.end();) {
+    auto port = it->second.lock();
+    if (!port) {
+      it = ports_.erase(it);
+      continue;
+    }
+    port->pump();
+    ++it;
+  }
+  if (engine_.closed()) {
+    if (!finished_) {
+      finished_ = true;
+      timer_.cancel();
+      armed_.reset();
+      impl_->log("session_closed", engine_.close_reason(), engine_.sid());
+      impl_->remove_session(engine_.sid());
+    }
+    return;
+  }
+  rearm();
+}
+
+void SessionHost::rearm() {
+  auto deadline = engine_.next_deadline();
+  if (deadline == armed_) return;
+  armed_ = deadline;
+  if (!deadline) {
+    timer_.cancel();
+    return;
+  }
+  timer_.expires_at(*deadline);
+  std::weak_ptr<SessionHost> weak = shared_from_this();
+  timer_.async_wait([weak](const boost::system::error_code& ec) {
+    if (ec) return;  // re-armed or cancelled
+    auto self = weak.lock();
+    if (!self) return;
+    self->armed_.reset();
+    self->engine_.on_tick(Clock::now());
+    self->pump();
+  });
+}
+
+void SessionHost::shutdown(std::string_view reason) {
+  if (sio_) {
+    sio_->disconnect_all(reason);
+  } else {
+    engine_.close(reason);
+  }
+  pump();
+}
+
+}  // namespace scansync::gateway
