@@ -1,6 +1,5 @@
 #include "backoff.h"
 
-#include <algorithm>
 #include <cmath>
 
 namespace scansync::client {
@@ -18,10 +17,12 @@ Backoff::Backoff(BackoffOptions options, std::uint64_t seed) : options_(options)
 
 Millis Backoff::base_delay(int attempt) const {
   if (attempt < 1) attempt = 1;
-  // Computed in double so large exponents saturate at max instead of overflowing.
+  if (options_.initial.count() == 0) return Millis{0};  // 0 * inf would be NaN below
+  // Computed in double so large exponents saturate at max instead of
+  // overflowing; the comparison is written so that inf lands on max too.
   const double d = static_cast<double>(options_.initial.count()) * std::pow(options_.factor, attempt - 1);
-  const double capped = std::min(d, static_cast<double>(options_.max.count()));
-  return Millis{static_cast<Millis::rep>(capped)};
+  if (!(d < static_cast<double>(options_.max.count()))) return options_.max;
+  return Millis{static_cast<Millis::rep>(d)};
 }
 
 std::optional<Millis> Backoff::next() {

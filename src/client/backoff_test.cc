@@ -62,6 +62,23 @@ TEST(Backoff, HugeExponentSaturatesAtMax) {
   EXPECT_EQ(b.base_delay(0), Millis{1000});
 }
 
+TEST(Backoff, ZeroInitialStaysZeroForever) {
+  BackoffOptions o;
+  o.initial = Millis{0};
+  o.factor = 1e300;
+  o.max_attempts = 3000;
+  Backoff b(o);
+  for (int i = 0; i < 3000; ++i) EXPECT_EQ(b.next(), Millis{0});
+}
+
+TEST(Backoff, HugeFactorSaturates) {
+  BackoffOptions o;
+  o.factor = 1e300;
+  Backoff b(o);
+  EXPECT_EQ(b.base_delay(2), Millis{30000});
+  EXPECT_EQ(b.base_delay(100), Millis{30000});
+}
+
 TEST(Backoff, NonsenseOptionsAreClamped) {
   BackoffOptions o;
   o.initial = Millis{-5};
