@@ -70,6 +70,7 @@ class ScriptedServer {
   const std::string& last_query() const { return last_query_; }
   std::optional<TimePoint> timer() const { return timer_; }
   bool transport_open() const { return transport_open_; }
+  bool transport_pending() const { return transport_pending_; }
   const std::vector<Action>& log() const { return log_; }
   std::vector<RecordedEvent> events_named(std::string_view name) const;
   std::vector<std::string> event_names() const;
