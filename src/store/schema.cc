@@ -11,6 +11,9 @@ namespace {
 // scans.seq: the creation's seq. deleted_seq/deleted_at (unix ms): set when
 //   deleted. change_seq = COALESCE(deleted_seq, seq): the row's one place in
 //   the change feed, unique per user.
+// UNIQUE(id, user) is the contract's unique (user, id) with the columns
+// swapped so that one index also serves the lookup by id alone (the
+// cross-user check on create): one index page fewer to write per create.
 constexpr const char* kSchemaV1 = R"sql(
 CREATE TABLE user_state(
   user            TEXT PRIMARY KEY NOT NULL,
@@ -29,10 +32,9 @@ CREATE TABLE scans(
   deleted_seq INTEGER,
   deleted_at  INTEGER,
   change_seq  INTEGER NOT NULL,
-  UNIQUE(user, id)
+  UNIQUE(id, user)
 );
 CREATE UNIQUE INDEX scans_feed ON scans(user, change_seq);
-CREATE INDEX scans_by_id ON scans(id);
 CREATE INDEX scans_tombstones ON scans(user, deleted_seq) WHERE deleted_seq IS NOT NULL;
 )sql";
 
