@@ -76,14 +76,14 @@ class ServerProcess {
   stderr() { return this.stderrLines.join('\n'); }
 }
 
-// Options: dataDir, secret (string), iss, aud, args (extra CLI flags).
+// Options: dataDir, secret (string), port (default 0 = any), iss, aud, args (extra CLI flags).
 async function startServer(o = {}) {
   const dataDir = o.dataDir || tempDir();
   const secret = o.secret || crypto.randomBytes(32).toString('hex');
   const secretFile = path.join(dataDir, 'test-jwt-secret');
   fs.writeFileSync(secretFile, secret, { mode: 0o600 });
   const { cmd, args } = serverCommand();
-  const full = [...args, '--host', '127.0.0.1', '--port', '0', '--data', dataDir, '--jwt-secret-file', secretFile];
+  const full = [...args, '--host', '127.0.0.1', '--port', String(o.port || 0), '--data', dataDir, '--jwt-secret-file', secretFile];
   if (o.iss) full.push('--iss', o.iss);
   if (o.aud) full.push('--aud', o.aud);
   full.push(...(o.args || []));

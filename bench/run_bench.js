@@ -1,0 +1,153 @@
+'use strict';
+// Runs both benchmarks and prints the tables. Called by bench/run.sh, which
+// builds the binaries and raises the open-files limit first.
+//
+//   node bench/run_bench.js --build DIR [--frames N] [--only client|gateway]
+//        [--connections 10000] [--receivers 1000] [--seconds 5]
+//
+// Every child process is started here and stopped here; every wait has a
+// deadline; all traffic is on loopback.
+const { spawn, execFileSync } = require('node:child_process');
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const readline = require('node:readline');
+
+const BENCH = __dirname;
+const REPO = path.resolve(BENCH, '..');
+
+function parseArgs(argv) {
+  const o = { build: path.join(REPO, 'build-bench'), frames: 200000, only: null, connections: 10000, receivers: 1000, seconds: 5 };
+  for (let i = 0; i < argv.length; i += 2) {
+    const key = argv[i].replace(/^--/, '');
+    if (!(key in o)) throw new Error(`unknown option ${argv[i]}`);
+    o[key] = typeof o[key] === 'number' ? Number(argv[i + 1]) : argv[i + 1];
+  }
+  return o;
+}
+
+const opts = parseArgs(process.argv.slice(2));
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'scansync-bench-'));
+process.on('exit', () => fs.rmSync(work, { recursive: true, force: true }));
+
+// Runs a command to completion (bounded), returns its last stdout line as JSON.
+function runJson(cmd, args, timeoutMs) {
+  const out = execFileSync(cmd, args, { encoding: 'utf8', timeout: timeoutMs, stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines = out.trim().split('\n');
+  return JSON.parse(lines[lines.length - 1]);
+}
+
+const fmt = (x, digits = 0) => (x === null || x === undefined || Number.isNaN(x) ? 'n/a'
+  : Number(x).toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
+
+function table(title, header, rows) {
+  const all = [header, ...rows];
+  const widths = header.map((_, c) => Math.max(...all.map((r) => String(r[c]).length)));
+  const line = (r) => r.map((cell, c) => (c === 0 ? String(cell).padEnd(widths[c]) : String(cell).padStart(widths[c]))).join('  ');
+  console.log(`\n${title}`);
+  console.log(line(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const r of rows) console.log(line(r));
+}
+
+// ---- Issue 2: client decode and dispatch ----
+function clientBench() {
+  const frames = path.join(work, 'frames.txt');
+  execFileSync(process.execPath, [path.join(BENCH, 'gen_frames.js'), String(opts.frames), frames]);
+  const bin = path.join(opts.build, 'bench', 'client_dispatch_bench');
+  const cpp = runJson(bin, [frames], 300000);
+  const cppParse = runJson(bin, [frames, '--parse'], 300000);
+  const js = runJson(process.execPath, ['--expose-gc', path.join(BENCH, 'client_dispatch_js.js'), frames], 300000);
+  const row = (r) => [r.impl, fmt(r.events_per_s), fmt(r.events_per_cpu_s), fmt(r.peak_rss_delta_kb), fmt(r.events_per_s / js.events_per_s, 1) + 'x', fmt(r.events_per_cpu_s / js.events_per_cpu_s, 1) + 'x'];
+  table(`Client decode+dispatch, ${fmt(opts.frames)} scan:created frames (${fmt(fs.statSync(frames).size / opts.frames)} B avg), one thread`,
+    ['client', 'events/s (wall)', 'events/CPU-s', 'peak RSS delta kB', 'vs JS (wall)', 'vs JS (CPU)'],
+    [row(cpp), row(cppParse), row(js)]);
+  return { cpp, cppParse, js };
+}
+
+// ---- Issue 3: gateway ----
+async function startServer(kind) {
+  const data = fs.mkdtempSync(path.join(work, `${kind}-`));
+  const secret = crypto.randomBytes(32).toString('hex');
+  const secretFile = path.join(data, 'bench-secret');
+  fs.writeFileSync(secretFile, secret, { mode: 0o600 });
+  const common = ['--host', '127.0.0.1', '--port', '0', '--data', data, '--jwt-secret-file', secretFile];
+  const [cmd, args] = kind === 'gateway'
+    ? [path.join(opts.build, 'src', 'cli', 'scansync'), ['gateway', ...common]]
+    : [process.execPath, [path.join(BENCH, 'node-server.js'), ...common]];
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${kind}: no "listening" line within 15 s`)), 15000);
+    child.once('exit', (code) => reject(new Error(`${kind} exited with ${code} before listening`)));
+    readline.createInterface({ input: child.stdout }).on('line', (l) => {
+      try {
+        const m = JSON.parse(l);
+        if (m.type === 'listening') { clearTimeout(timer); resolve(m.port); }
+      } catch { /* not ours */ }
+    });
+  });
+  child.removeAllListeners('exit');
+  const now = Math.floor(Date.now() / 1000);
+  const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const input = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ sub: 'bench', iat: now, exp: now + 86400 })}`;
+  const token = `${input}.${crypto.createHmac('sha256', secret).update(input).digest('base64url')}`;
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const stop = async () => {
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10000);
+    await exited;
+    clearTimeout(timer);
+  };
+  return { kind, pid: child.pid, port, token, stop };
+}
+
+async function gatewayBench() {
+  const loadgen = path.join(opts.build, 'bench', 'loadgen');
+  const results = {};
+  for (const [kind, base] of [['gateway', 10], ['node', 30]]) {
+    const s = await startServer(kind);
+    try {
+      const common = ['--port', String(s.port), '--pid', String(s.pid), '--token', s.token];
+      const memory = runJson(loadgen, ['memory', ...common, '--source-base', String(base), '--connections', String(opts.connections)], 300000);
+      const fanout = runJson(loadgen, ['fanout', ...common, '--source-base', String(base + 5), '--receivers', String(opts.receivers), '--seconds', String(opts.seconds)], 300000);
+      const latency = runJson(loadgen, ['latency', ...common, '--source-base', String(base + 6), '--receivers', '100', '--rate', '200', '--seconds', String(opts.seconds)], 300000);
+      results[kind] = { memory, fanout, latency };
+    } finally {
+      await s.stop();
+    }
+  }
+  const g = results.gateway;
+  const n = results.node;
+  const ratio = (a, b) => (b ? `${fmt(a / b, 1)}x` : 'n/a');
+  table(`Gateway: scansync gateway vs official Node socket.io 4.8.1 (bench/node-server.js), loopback, ${os.cpus().length} cores shared with the load generator`,
+    ['figure', 'scansync gateway', 'node socket.io', 'gateway advantage'],
+    [
+      [`fan-out events delivered/s (${g.fanout.receivers} sockets of one user)`, fmt(g.fanout.events_per_s), fmt(n.fanout.events_per_s), ratio(g.fanout.events_per_s, n.fanout.events_per_s)],
+      ['fan-out events per server CPU-second', fmt(g.fanout.events_per_server_cpu_s), fmt(n.fanout.events_per_server_cpu_s), ratio(g.fanout.events_per_server_cpu_s, n.fanout.events_per_server_cpu_s)],
+      ['fan-out creates acked/s', fmt(g.fanout.creates_per_s), fmt(n.fanout.creates_per_s), ratio(g.fanout.creates_per_s, n.fanout.creates_per_s)],
+      ['fan-out all deliveries complete', String(g.fanout.complete), String(n.fanout.complete), ''],
+      ['fan-out load generator CPU share of wall', fmt(g.fanout.loadgen_cpu_share, 2), fmt(n.fanout.loadgen_cpu_share, 2), ''],
+      [`latency p50 ms (${n.latency.rate}/s, ${g.latency.receivers} receivers)`, fmt(g.latency.p50_ms, 2), fmt(n.latency.p50_ms, 2), ratio(n.latency.p50_ms, g.latency.p50_ms)],
+      ['latency p99 ms', fmt(g.latency.p99_ms, 2), fmt(n.latency.p99_ms, 2), ratio(n.latency.p99_ms, g.latency.p99_ms)],
+      ['latency samples / expected', `${g.latency.samples}/${g.latency.expected}`, `${n.latency.samples}/${n.latency.expected}`, ''],
+      [`RSS per idle joined connection, bytes (${fmt(g.memory.connections)} conns)`, fmt(g.memory.bytes_per_connection), fmt(n.memory.bytes_per_connection), ratio(n.memory.bytes_per_connection, g.memory.bytes_per_connection)],
+      ['server RSS with those connections, MB', fmt(g.memory.rss_after_kb / 1024, 1), fmt(n.memory.rss_after_kb / 1024, 1), ratio(n.memory.rss_after_kb, g.memory.rss_after_kb)],
+    ]);
+  return results;
+}
+
+async function main() {
+  console.log(`scansync benchmarks on ${os.cpus()[0].model}, ${os.cpus().length} cores, Node ${process.version}`);
+  const all = {};
+  if (opts.only !== 'gateway') all.client = clientBench();
+  if (opts.only !== 'client') all.gateway = await gatewayBench();
+  const raw = path.join(opts.build, 'bench', 'last-results.json');
+  fs.writeFileSync(raw, JSON.stringify(all, null, 2));
+  console.log(`\nraw figures: ${raw}`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
