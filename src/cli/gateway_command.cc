@@ -1,6 +1,164 @@
-// Placeholder until its owner lands the real command.
+// scansync gateway: runs the Socket.IO gateway until SIGINT/SIGTERM.
+//
+//   scansync gateway [--host 127.0.0.1] [--port 8080] [--data DIR]
+//                    [--jwt-secret-file FILE] [--iss X] [--aud Y]
+//                    [--ping-interval MS] [--ping-timeout MS]
+//                    [--max-payload BYTES] [--connect-timeout MS] [--conformance]
+//
+// Once listening it prints exactly one JSON line on stdout,
+// {"type":"listening","host":"127.0.0.1","port":N} (--port 0 picks a free
+// port; tests read the port from this line). Logs go to stderr, one JSON
+// object per line. SIGINT/SIGTERM: every socket is disconnected, the database
+// closed, exit 0. Exit 1: the database, the secret or the address failed;
+// 2: bad arguments.
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <string>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <nlohmann/json.hpp>
+
 #include "cli/commands.h"
+#include "scansync/auth/jwt.h"
+#include "scansync/gateway/gateway.h"
 
 namespace scansync::cli {
-void register_gateway(CLI::App&) {}
+namespace {
+
+namespace asio = boost::asio;
+using gateway::Gateway;
+using gateway::GatewayOptions;
+
+struct GatewayCliOptions {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8080;
+  std::string data_dir = "./scansync-data";
+  std::string secret_file;
+  std::string iss;
+  std::string aud;
+  std::uint32_t ping_interval_ms = 25000;
+  std::uint32_t ping_timeout_ms = 20000;
+  std::uint64_t max_payload = 1000000;
+  std::uint32_t connect_timeout_ms = 45000;
+  bool conformance = false;
+};
+
+// The longest a shutdown waits for closing handshakes before exiting anyway.
+constexpr auto kShutdownGrace = std::chrono::seconds(3);
+
+void log_line(std::string_view line) {
+  std::fwrite(line.data(), 1, line.size(), stderr);
+  std::fputc('\n', stderr);
+  std::fflush(stderr);
+}
+
+void log_error(std::string_view what, std::string_view detail) {
+  log_line(nlohmann::json{{"type", "error"}, {"what", what}, {"detail", detail}}.dump());
+}
+
+int run_gateway(const GatewayCliOptions& o) {
+  GatewayOptions g;
+  g.host = o.host;
+  g.port = o.port;
+  g.ping_interval_ms = o.ping_interval_ms;
+  g.ping_timeout_ms = o.ping_timeout_ms;
+  g.max_payload = o.max_payload;
+  g.connect_timeout_ms = o.connect_timeout_ms;
+  g.conformance = o.conformance;
+  g.log = log_line;
+  if (o.conformance) {
+    // The values the protocol test suites expect of the reference servers.
+    g.ping_interval_ms = 300;
+    g.ping_timeout_ms = 200;
+    g.max_payload = 1000000;
+    g.connect_timeout_ms = 1000;
+  } else {
+    std::error_code ec;
+    std::filesystem::create_directories(o.data_dir, ec);
+    if (ec) {
+      log_error("data_dir", o.data_dir + ": " + ec.message());
+      return 1;
+    }
+    g.data_dir = o.data_dir;
+    auto secret = o.secret_file.empty() ? auth::load_or_create_dev_secret(o.data_dir)
+                                        : auth::load_secret_file(o.secret_file);
+    if (!secret) {
+      log_error("jwt_secret", o.secret_file.empty() ? o.data_dir + "/jwt-secret" : o.secret_file);
+      return 1;
+    }
+    g.jwt_secret = *secret;
+    if (!o.iss.empty()) g.issuer = o.iss;
+    if (!o.aud.empty()) g.audience = o.aud;
+  }
+
+  asio::io_context io(1);
+  auto gw = Gateway::start(io, g);
+  if (!gw) {
+    log_error("start", gw.error().message());
+    return 1;
+  }
+  Gateway& gateway = **gw;
+  // Key order matters to readers that match the line: ordered_json keeps it.
+  std::cout << nlohmann::ordered_json{{"type", "listening"}, {"host", o.host}, {"port", gateway.port()}}.dump()
+            << std::endl;
+
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  asio::steady_timer drain_check(io);
+  const auto started_stop = std::make_shared<std::chrono::steady_clock::time_point>();
+  std::function<void()> wait_drained = [&] {
+    if (gateway.drained() || std::chrono::steady_clock::now() - *started_stop > kShutdownGrace) {
+      io.stop();
+      return;
+    }
+    drain_check.expires_after(std::chrono::milliseconds(20));
+    drain_check.async_wait([&](const boost::system::error_code& ec) {
+      if (!ec) wait_drained();
+    });
+  };
+  signals.async_wait([&](const boost::system::error_code& ec, int signo) {
+    if (ec) return;
+    log_line(nlohmann::json{{"type", "signal"}, {"signal", signo}}.dump());
+    gateway.stop("server shutting down");
+    *started_stop = std::chrono::steady_clock::now();
+    wait_drained();
+  });
+  io.run();
+  gw->reset();  // closes what is left before the io_context goes
+  log_line(R"({"type":"stopped"})");
+  return 0;
+}
+
+}  // namespace
+
+void register_gateway(CLI::App& app) {
+  auto o = std::make_shared<GatewayCliOptions>();
+  auto* cmd = app.add_subcommand("gateway", "Run the Socket.IO gateway (WebSocket, long-polling, REST)");
+  cmd->add_option("--host", o->host, "Address to listen on")->capture_default_str();
+  cmd->add_option("--port", o->port, "TCP port (0: pick a free one)")->capture_default_str();
+  cmd->add_option("--data", o->data_dir, "Data directory (scansync.db, jwt-secret)")->capture_default_str();
+  cmd->add_option("--jwt-secret-file", o->secret_file, "HS256 secret file (default: DATA/jwt-secret, created)");
+  cmd->add_option("--iss", o->iss, "Required JWT issuer");
+  cmd->add_option("--aud", o->aud, "Required JWT audience");
+  cmd->add_option("--ping-interval", o->ping_interval_ms, "Engine.IO pingInterval (ms)")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 3600000u));
+  cmd->add_option("--ping-timeout", o->ping_timeout_ms, "Engine.IO pingTimeout (ms)")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 3600000u));
+  cmd->add_option("--max-payload", o->max_payload, "Largest message / polling body (bytes)")
+      ->capture_default_str()
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 30));
+  cmd->add_option("--connect-timeout", o->connect_timeout_ms, "Close connections without a Socket.IO CONNECT (ms)")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 3600000u));
+  cmd->add_flag("--conformance", o->conformance,
+                "Behave like the reference servers of the protocol test suites (no JWT, no database)");
+  cmd->callback([o] { set_exit_code(run_gateway(*o)); });
+}
+
 }  // namespace scansync::cli

@@ -164,6 +164,8 @@ Result<std::unique_ptr<Gateway>> Gateway::start(asio::io_context& io, GatewayOpt
 
 std::uint16_t Gateway::port() const { return impl_->bound_port; }
 
+bool Gateway::drained() const { return impl_->drained(); }
+
 void Gateway::stop(std::string_view reason) {
   if (impl_->io.get_executor().running_in_this_thread()) {
     impl_->stop(reason);

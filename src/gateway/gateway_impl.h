@@ -115,6 +115,7 @@ class Gateway::Impl : public std::enable_shared_from_this<Gateway::Impl> {
 
   void stop(std::string_view reason);
   void accept();
+  bool drained() const { return stopped && sessions_.empty() && connections_.empty(); }
 
  private:
   std::unordered_map<std::string, std::shared_ptr<SessionHost>> sessions_;

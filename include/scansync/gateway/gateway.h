@@ -60,6 +60,9 @@ class Gateway {
   // it has run, the io_context has no more work from the gateway once the
   // closing handshakes finish. Idempotent.
   void stop(std::string_view reason);
+  // True once stop() has run and every connection has finished closing: the
+  // moment a process may exit without cutting a closing handshake short.
+  bool drained() const;
 
   class Impl;
 
