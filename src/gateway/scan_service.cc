@@ -97,6 +97,10 @@ Reply on_sync(store::ScanStore& store, const ServiceOptions& opts, std::string_v
 }  // namespace
 
 Result<std::unique_ptr<ScanService>> ScanService::open(const std::filesystem::path& db_file, ServiceOptions opts) {
+  if (db_file.has_parent_path()) {
+    std::error_code ec;
+    std::filesystem::create_directories(db_file.parent_path(), ec);  // open() reports any failure
+  }
   auto store = store::ScanStore::open(db_file, store::StoreOptions{.tombstone_limit = opts.tombstone_limit});
   if (!store.ok()) return store.error();
   return std::unique_ptr<ScanService>(new ScanService(std::move(*store), std::move(opts)));
