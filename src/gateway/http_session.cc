@@ -2,6 +2,7 @@
 // Engine.IO long-polling transport, the REST API, /healthz, or hands the
 // connection to a WebSocket (ws_session.cc).
 #include <algorithm>
+#include <array>
 #include <chrono>
 
 #include <boost/beast/websocket/rfc6455.hpp>
@@ -63,6 +64,7 @@ class HttpSession final : public PollWaiter, public Closable, public std::enable
     if (ec == http::error::body_limit) {
       req_ = {};
       req_.keep_alive(false);
+      linger_ = true;  // the rest of the body is still on its way
       return respond(413, "application/json", api_error("payload_too_large", "request body too large"), false);
     }
     if (ec) return close();
@@ -215,8 +217,25 @@ class HttpSession final : public PollWaiter, public Closable, public std::enable
     res_.prepare_payload();
     stream_.expires_after(kWriteTimeout);
     http::async_write(stream_, res_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (!ec && self->linger_) return self->drain_and_close();
       if (ec || !self->res_.keep_alive()) return self->close();
       self->read();
+    });
+  }
+
+  // After answering a request whose body was not read (413): stop sending,
+  // then read and drop what the client still sends, so that it sees the
+  // answer rather than a reset while it writes. Bounded by time.
+  void drain_and_close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (!drain_started_) {
+      drain_started_ = true;
+      stream_.expires_after(std::chrono::seconds(5));
+    }
+    stream_.async_read_some(asio::buffer(drain_buffer_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) return self->close();
+      self->drain_and_close();
     });
   }
 
@@ -239,6 +258,9 @@ class HttpSession final : public PollWaiter, public Closable, public std::enable
   bool parked_ = false;
   bool handed_off_ = false;  // the stream now belongs to a WebSocket session
   bool reading_ = false;
+  bool linger_ = false;
+  bool drain_started_ = false;
+  std::array<char, 16 * 1024> drain_buffer_{};
 };
 
 }  // namespace
