@@ -41,7 +41,8 @@ TEST(RecoveryInterop, EventsMissedWhileAwayArriveOnceWithoutTheOffset) {
                               in(kWait));
   ASSERT_TRUE(back);
   EXPECT_EQ((*back)["recovered"], true);
-  ASSERT_TRUE(probe.wait_events("scan:created", 4, in(kWait)));
+  ASSERT_TRUE(probe.wait_events("scan:created", 4, in(kWait)))
+      << "client got " << probe.events_named("scan:created").size() << " events; server:\n" << server.transcript();
   ASSERT_TRUE(probe.wait_status(Status::connected, in(kWait)));
   EXPECT_TRUE(client->recovered());
 

@@ -89,6 +89,12 @@ std::optional<nlohmann::json> ReferenceServer::stats(Deadline deadline) {
   return std::nullopt;
 }
 
+std::string ReferenceServer::transcript() const {
+  std::string all;
+  for (const auto& line : lines_) all += line.dump() + "\n";
+  return all;
+}
+
 void ReferenceServer::kill() {
   process_.signal(SIGKILL);
   process_.wait_exit(in(std::chrono::seconds(10)));

@@ -43,6 +43,7 @@ class ReferenceServer {
   std::optional<nlohmann::json> wait_for_evt(const std::string& evt, Deadline deadline);
   // Every line seen so far.
   const std::vector<nlohmann::json>& lines() const { return lines_; }
+  std::string transcript() const;  // the lines, for failure messages
   // SIGKILL: the listening socket and every connection go at once.
   void kill();
 

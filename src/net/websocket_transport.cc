@@ -39,6 +39,7 @@ struct Target {
   std::string host_header;  // "host:port", IPv6 in brackets
   std::string path;
   std::string url_query;
+  bool verify_host = true;  // false only with insecure_skip_verify_dangerous
 };
 
 // One connection. Invariants: every method and completion runs on the
@@ -128,7 +129,7 @@ class Session final : public WebSocketTransport, public std::enable_shared_from_
       if (!is_ip_literal(target_->host) && !SSL_set_tlsext_host_name(tls.native_handle(), target_->host.c_str())) {
         return fail("tls setup", error_code(static_cast<int>(::ERR_get_error()), asio::error::get_ssl_category()));
       }
-      tls.set_verify_callback(ssl::host_name_verification(target_->host));
+      if (target_->verify_host) tls.set_verify_callback(ssl::host_name_verification(target_->host));
       tls.async_handshake(ssl::stream_base::client,
                           [self = this->shared_from_this()](error_code ec) { self->on_tls_handshake(ec); });
     } else {
@@ -293,6 +294,7 @@ Result<std::unique_ptr<WebSocketConnector>> WebSocketConnector::create(asio::any
   target.host_header = (v6 ? "[" + url.host + "]" : url.host) + ":" + target.port;
   target.path = url.path;
   target.url_query = url.query;
+  target.verify_host = !tls.insecure_skip_verify_dangerous;
   return std::unique_ptr<WebSocketConnector>(
       std::make_unique<Connector>(std::move(executor), std::move(target), std::move(ctx), max_payload));
 }
