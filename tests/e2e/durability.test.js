@@ -160,4 +160,32 @@ describe('durability', () => {
       }
     } finally { await server.stop(); }
   });
+
+  // The official server's close() ends sessions without a Socket.IO
+  // DISCONNECT, so clients reconnect; a gateway restart (deploy) must not
+  // leave every client disconnected for good.
+  it('after SIGTERM the official client reconnects to the restarted gateway and catches up', async () => {
+    let server = await h.startServer();
+    const sub = user('redeploy');
+    const token = h.mintToken(server.secret, { sub });
+    const s = await h.connectClient(server.url, { token, reconnection: true });
+    try {
+      assert.equal((await h.emitAck(s, 'room:join', {})).ok, true);
+      const first = await h.emitAck(s, 'scan:create', h.newScan());
+      const reason = h.waitEvent(s, 'disconnect');
+      const port = server.port;
+      await server.stop();
+      const [why] = await reason;
+      assert.notEqual(why, 'io server disconnect', 'the gateway sent a Socket.IO DISCONNECT on shutdown: clients will not reconnect');
+      const back = h.waitEvent(s, 'connect', 15000);
+      server = await h.startServer({ dataDir: server.dataDir, secret: server.secret, port });
+      await back;
+      assert.equal((await h.emitAck(s, 'room:join', {})).ok, true);
+      const all = await h.syncAll(s, 0);
+      assert.deepEqual(all.changes.map((c) => c.scan), [first.scan]);
+    } finally {
+      s.disconnect();
+      if (server.running()) await server.stop();
+    }
+  });
 });

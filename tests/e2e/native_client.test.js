@@ -80,31 +80,42 @@ describe('scansync watch (NativeClient)', () => {
     assert.ok(w.lines.some((l) => l.type === 'status' && l.status === 'disconnected' && l.reason === 'unauthorized'));
   });
 
+  // A stop or crash of the gateway is not a decision to end the session: the
+  // client reconnects (as it does after the official socket.io server's
+  // close(), which sends no Socket.IO DISCONNECT) and catches up.
   for (const signal of ['SIGTERM', 'SIGKILL']) {
     it(`the watcher reconnects after a gateway ${signal} + restart and catches up`, async () => {
-      const sub = user('restart');
-      const token = h.mintToken(server.secret, { sub });
-      const w = watch(sub);
-      await w.waitConnected(1);
-      const before = (await h.rest(server.url, 'POST', '/api/scans', { token, body: h.newScan() })).json;
-      await w.waitEvent('scan:created', before.id);
-
-      const port = server.port;
-      if (signal === 'SIGTERM') await server.stop();
-      else await server.kill();
-      await w.waitLine((l) => l.type === 'status' && l.status === 'reconnecting', 'reconnecting');
-      server = await h.startServer({ dataDir: server.dataDir, secret: server.secret, port });
-      const after1 = (await h.rest(server.url, 'POST', '/api/scans', { token, body: h.newScan() })).json;
-      assert.equal(after1.seq, before.seq + 1);
-      await w.waitConnected(2, 15000);
-      await w.waitEvent('scan:created', after1.id);
-      const device = await h.connectJoined(server.url, token);
+      let own = await h.startServer();
       try {
-        const after2 = await h.emitAck(device, 'scan:create', h.newScan());
-        await w.waitEvent('scan:created', after2.scan.id);
-        assert.deepEqual(w.events('scan:created'), [before, after1, after2.scan]);
-      } finally { device.disconnect(); }
-      assert.deepEqual(await w.stop(), { code: 0, signal: null });
+        const sub = user('restart');
+        const token = h.mintToken(own.secret, { sub });
+        const w = new Watcher(own.url, token);
+        watchers.push(w);
+        await w.waitConnected(1);
+        const before = (await h.rest(own.url, 'POST', '/api/scans', { token, body: h.newScan() })).json;
+        await w.waitEvent('scan:created', before.id);
+
+        const port = own.port;
+        if (signal === 'SIGTERM') await own.stop();
+        else await own.kill();
+        await w.waitLine((l) => l.type === 'status' && (l.status === 'reconnecting' || l.status === 'disconnected'), 'reconnecting');
+        assert.ok(!w.lines.some((l) => l.type === 'status' && l.status === 'disconnected'),
+          `the watcher gave up instead of reconnecting: ${JSON.stringify(w.lines.filter((l) => l.type === 'status'))}`);
+        own = await h.startServer({ dataDir: own.dataDir, secret: own.secret, port });
+        const after1 = (await h.rest(own.url, 'POST', '/api/scans', { token, body: h.newScan() })).json;
+        assert.equal(after1.seq, before.seq + 1);
+        await w.waitConnected(2, 15000);
+        await w.waitEvent('scan:created', after1.id);
+        const device = await h.connectJoined(own.url, token);
+        try {
+          const after2 = await h.emitAck(device, 'scan:create', h.newScan());
+          await w.waitEvent('scan:created', after2.scan.id);
+          assert.deepEqual(w.events('scan:created'), [before, after1, after2.scan]);
+        } finally { device.disconnect(); }
+        assert.deepEqual(await w.stop(), { code: 0, signal: null });
+      } finally {
+        if (own.running()) await own.stop();
+      }
     });
   }
 });

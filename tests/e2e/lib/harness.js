@@ -139,7 +139,9 @@ const TRANSPORTS = {
 async function connectClient(url, o = {}) {
   const socket = io(url, {
     forceNew: true,
-    reconnection: false,
+    reconnection: o.reconnection === true,
+    reconnectionDelay: 100,
+    reconnectionDelayMax: 500,
     transports: o.transports || TRANSPORTS.websocket,
     auth: o.auth !== undefined ? o.auth : { token: o.token },
     query: o.query,
