@@ -213,3 +213,26 @@ for (const [mode, transports] of Object.entries(h.TRANSPORTS)) {
     });
   });
 }
+
+describe('fan-out', () => {
+  it('60 sockets of one user over all transports receive 40 pipelined creates, each once, in seq order', async () => {
+    const t = tracker();
+    try {
+      const user = freshUser('fan');
+      const token = h.mintToken(server.secret, { sub: user });
+      const modes = Object.values(h.TRANSPORTS);
+      const sockets = await Promise.all(Array.from({ length: 60 }, (_, i) => t.connect(token, { transports: modes[i % modes.length] })));
+      const recs = sockets.map((s) => h.recorder(s, 'scan:created'));
+      const creator = sockets[0];
+      const acks = await Promise.all(Array.from({ length: 40 }, () => h.emitAck(creator, 'scan:create', h.newScan())));
+      assert.ok(acks.every((a) => a.ok), JSON.stringify(acks.find((a) => !a.ok)));
+      const bySeq = acks.map((a) => a.scan).sort((x, y) => x.seq - y.seq);
+      assert.deepEqual(bySeq.map((s) => s.seq), Array.from({ length: 40 }, (_, i) => i + 1));
+      for (const r of recs) assert.deepEqual(await r.waitFor(40, 15000), bySeq);
+      // Fence: one more; nobody got a duplicate before it.
+      const last = await h.emitAck(creator, 'scan:create', h.newScan());
+      for (const r of recs) assert.deepEqual((await r.waitFor(41, 15000)).slice(40), [last.scan]);
+    } finally { t.close(); }
+  });
+});
+

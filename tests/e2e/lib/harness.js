@@ -132,6 +132,7 @@ function mintToken(secret, claims = {}, header = { alg: 'HS256', typ: 'JWT' }) {
 const TRANSPORTS = {
   'polling+upgrade': ['polling', 'websocket'],
   websocket: ['websocket'],
+  'polling only': ['polling'],
 };
 
 // Connects one client; resolves with the socket once CONNECT is acked, or

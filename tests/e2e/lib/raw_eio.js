@@ -6,8 +6,9 @@ const WebSocket = require('ws');
 const { withDeadline, DEFAULT_DEADLINE_MS } = require('./harness');
 
 class RawEio {
-  constructor(ws) {
+  constructor(ws, { answerPings = true } = {}) {
     this.ws = ws;
+    this.pings = 0;
     this.frames = [];
     this.waiters = [];
     this.closeInfo = null;
@@ -22,7 +23,11 @@ class RawEio {
     ws.on('error', () => {});  // a refused or reset connection ends in 'close'
     ws.on('message', (data, isBinary) => {
       const text = isBinary ? data : data.toString('utf8');
-      if (text === '2') return this.send('3');
+      if (text === '2') {
+        this.pings++;
+        if (answerPings) this.send('3');
+        return;
+      }
       this.frames.push(text);
       this.waiters = this.waiters.filter((w) => {
         if (typeof text === 'string' && w.pred(text)) { w.resolve({ frame: text }); return false; }
@@ -32,9 +37,10 @@ class RawEio {
   }
 
   // Opens /socket.io/?EIO=4&transport=websocket and waits for the OPEN packet.
+  // o.answerPings (default true): answer the server's PINGs with PONGs.
   static async open(port, query = '', o = {}) {
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/socket.io/?EIO=4&transport=websocket${query}`, { maxPayload: 64 << 20, ...o });
-    const raw = new RawEio(ws);
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/socket.io/?EIO=4&transport=websocket${query}`, { maxPayload: 64 << 20 });
+    const raw = new RawEio(ws, o);
     const r = await raw.next((f) => f.startsWith('0'));
     if (r.closed) throw new Error(`closed before OPEN: ${JSON.stringify(r)}`);
     raw.handshake = JSON.parse(r.frame.slice(1));
