@@ -76,7 +76,10 @@ async function startServer(kind) {
   const [cmd, args] = kind === 'gateway'
     ? [path.join(opts.build, 'src', 'cli', 'scansync'), ['gateway', ...common]]
     : [process.execPath, [path.join(BENCH, 'node-server.js'), ...common]];
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  // The servers' logs go to a file: a terminal is slower than either server.
+  const log = fs.openSync(path.join(work, `${kind}.log`), 'w');
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', log] });
+  fs.closeSync(log);
   const port = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${kind}: no "listening" line within 15 s`)), 15000);
     child.once('exit', (code) => reject(new Error(`${kind} exited with ${code} before listening`)));
