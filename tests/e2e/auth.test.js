@@ -5,7 +5,9 @@
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
+const { execFileSync } = require('node:child_process');
 const h = require('./lib/harness');
+const { scansyncBin } = require('./lib/watch');
 
 let server;       // no --iss/--aud
 let strict;       // --iss scansync-e2e --aud scansync-app
@@ -190,3 +192,50 @@ describe('isolation between users', () => {
     });
   }
 });
+
+describe('tokens from `scansync token`', () => {
+  const mint = (args) => execFileSync(scansyncBin(), ['token', ...args], { encoding: 'utf8', timeout: 10000 }).trim();
+
+  it('a token minted with the same secret file is accepted; its sub names the room', async () => {
+    const sub = user('cli');
+    const s = await h.connectClient(server.url, { token: mint(['--user', sub, '--ttl', '1h', '--jwt-secret-file', server.secretFile]) });
+    try {
+      assert.deepEqual(await h.emitAck(s, 'room:join', {}), { ok: true, room: `user:${sub}` });
+    } finally { s.disconnect(); }
+  });
+
+  it('iss/aud from the command line satisfy a gateway that checks them', async () => {
+    const token = mint(['--user', user('cli'), '--jwt-secret-file', strict.secretFile, '--iss', 'scansync-e2e', '--aud', 'scansync-app']);
+    const s = await h.connectJoined(strict.url, token);
+    s.disconnect();
+  });
+
+  it("without a secret file the gateway's dev secret in DATA/jwt-secret is shared with `scansync token --data`", async () => {
+    if (process.env.SCANSYNC_E2E_SERVER === 'node') return;  // the gateway's own behaviour
+    const data = h.tempDir();
+    const srv = await startWithoutSecret(data);
+    try {
+      const sub = user('dev');
+      const s = await h.connectJoined(srv.url, mint(['--user', sub, '--data', data]));
+      s.disconnect();
+      await refusedWith(srv, 'token_invalid', { token: h.mintToken('some-other-secret', { sub }) });
+    } finally { await srv.stop(); }
+  });
+});
+
+// A gateway started without --jwt-secret-file (the harness always passes one).
+async function startWithoutSecret(data) {
+  const { spawn } = require('node:child_process');
+  const readline = require('node:readline');
+  const child = spawn(scansyncBin(), ['gateway', '--host', '127.0.0.1', '--port', '0', '--data', data], { stdio: ['ignore', 'pipe', 'ignore'] });
+  h.liveChildren.add(child);
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => { h.liveChildren.delete(child); resolve({ code, signal }); }));
+  const port = await h.withDeadline(new Promise((resolve) => readline.createInterface({ input: child.stdout }).on('line', (l) => {
+    try { const m = JSON.parse(l); if (m.type === 'listening') resolve(m.port); } catch { /* other output */ }
+  })), 10000, 'listening line');
+  return {
+    url: `http://127.0.0.1:${port}`,
+    stop: () => { child.kill('SIGTERM'); return h.withDeadline(exited, 5000, 'gateway exit'); },
+  };
+}
+

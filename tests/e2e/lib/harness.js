@@ -35,6 +35,13 @@ function withDeadline(promise, ms, what) {
   return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
 
+// Servers still running when the test process exits (a crash, an uncaught
+// error) are killed, so no gateway outlives its suite.
+const liveChildren = new Set();
+process.on('exit', () => {
+  for (const c of liveChildren) c.kill('SIGKILL');
+});
+
 // Temp dirs are removed when the test process exits (SCANSYNC_E2E_KEEP=1 keeps them).
 const tempDirs = [];
 process.on('exit', () => {
@@ -112,6 +119,9 @@ async function startServer(o = {}) {
   const server = new ServerProcess(child, port, stderrLines);
   server.dataDir = dataDir;
   server.secret = secret;
+  server.secretFile = secretFile;
+  liveChildren.add(child);
+  child.once('exit', () => liveChildren.delete(child));
   return server;
 }
 
@@ -250,6 +260,6 @@ async function rest(url, method, p, { token, body, headers = {} } = {}) {
 }
 
 module.exports = {
-  DEFAULT_DEADLINE_MS, REPO, TRANSPORTS, withDeadline, tempDir, startServer, mintToken, connectClient, connectError,
+  DEFAULT_DEADLINE_MS, REPO, liveChildren, TRANSPORTS, withDeadline, tempDir, startServer, mintToken, connectClient, connectError,
   connectJoined, emitAck, recorder, waitEvent, newScan, syncAll, rest,
 };

@@ -5,7 +5,7 @@
 const { spawn } = require('node:child_process');
 const path = require('node:path');
 const readline = require('node:readline');
-const { withDeadline, DEFAULT_DEADLINE_MS, REPO } = require('./harness');
+const { withDeadline, DEFAULT_DEADLINE_MS, REPO, liveChildren } = require('./harness');
 
 const scansyncBin = () => process.env.SCANSYNC_BIN || path.join(REPO, 'build', 'src', 'cli', 'scansync');
 
@@ -13,6 +13,8 @@ class Watcher {
   constructor(url, token, extraArgs = []) {
     this.args = ['watch', '--url', url, '--token', token, '--json', '--backoff-initial-ms', '100', ...extraArgs];
     this.child = spawn(scansyncBin(), this.args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    liveChildren.add(this.child);
+    this.child.once('exit', () => liveChildren.delete(this.child));
     this.lines = [];
     this.stderr = [];
     this.waiters = [];
