@@ -151,13 +151,5 @@ TEST_F(TlsInterop, UnreadableCaFileIsAnErrorValue) {
   EXPECT_EQ(made2.error(), make_error_code(client::native_errc::bad_ca_file));
 }
 
-TEST(NativeClientCreate, BadUrlIsAnErrorValue) {
-  for (const char* url : {"", "127.0.0.1:3000", "gopher://h", "ws://h:99999"}) {
-    auto made = client::NativeClient::create(client_options(url, "t"));
-    ASSERT_FALSE(made.ok()) << url;
-    EXPECT_EQ(made.error(), make_error_code(client::native_errc::bad_url)) << url;
-  }
-}
-
 }  // namespace
 }  // namespace scansync::interop
