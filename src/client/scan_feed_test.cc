@@ -1,0 +1,139 @@
+#include "scansync/client/scan_feed.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace scansync::client {
+namespace {
+
+struct SentRequest {
+  std::string event;
+  std::string args;
+  AckHandler ack;
+};
+
+std::string scan(int seq, const std::string& id) {
+  return R"({"id":")" + id + R"(","userId":"alice","code":"c)" + std::to_string(seq) +
+         R"(","format":"qr","deviceId":"d","createdAt":"2026-11-26T00:00:00.000Z","seq":)" + std::to_string(seq) + "}";
+}
+std::string tombstone(int seq, const std::string& id) {
+  return R"({"id":")" + id + R"(","userId":"alice","seq":)" + std::to_string(seq) +
+         R"(,"deletedAt":"2026-11-26T00:00:01.000Z"})";
+}
+
+class ScanFeedTest : public ::testing::Test {
+ protected:
+  ScanFeed feed{[this](std::string_view event, std::string args, AckHandler ack) {
+                  sent.push_back({std::string(event), std::move(args), std::move(ack)});
+                },
+                [this](const ScanChange& c) { changes.push_back(c); }};
+  std::vector<SentRequest> sent;
+  std::vector<ScanChange> changes;
+
+  void answer(const std::string& page) {
+    ASSERT_FALSE(sent.empty());
+    auto ack = std::move(sent.back().ack);
+    std::vector<std::string_view> args{page};
+    ack({}, args);
+  }
+  std::vector<std::int64_t> seqs() const {
+    std::vector<std::int64_t> out;
+    for (const auto& c : changes) out.push_back(c.seq);
+    return out;
+  }
+};
+
+TEST_F(ScanFeedTest, CatchUpAsksFromLastSeqAndPagesUntilNoMore) {
+  feed.catch_up();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].event, "sync:since");
+  EXPECT_EQ(sent[0].args, R"([{"seq":0,"limit":500}])");
+  answer(R"({"ok":true,"changes":[{"op":"created","scan":)" + scan(1, "a") + R"(}],"latestSeq":3,"hasMore":true})");
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(sent[1].args, R"([{"seq":1,"limit":500}])");
+  answer(R"({"ok":true,"changes":[{"op":"created","scan":)" + scan(2, "b") + R"(},{"op":"deleted","id":"a","userId":"alice","seq":3,"deletedAt":"2026-11-26T00:00:01.000Z"}],"latestSeq":3,"hasMore":false})");
+  EXPECT_EQ(sent.size(), 2u);
+  EXPECT_EQ(seqs(), (std::vector<std::int64_t>{1, 2, 3}));
+  EXPECT_EQ(changes[2].op, ScanChange::Op::deleted);
+  EXPECT_EQ(changes[2].json, tombstone(3, "a"));
+  EXPECT_FALSE(feed.catching_up());
+}
+
+TEST_F(ScanFeedTest, LiveEventsDuringCatchUpWaitAndDuplicatesAreSkipped) {
+  feed.catch_up();
+  feed.live("scan:created", scan(2, "b"));  // arrives before the page that holds 1 and 2
+  EXPECT_TRUE(changes.empty());
+  answer(R"({"ok":true,"changes":[{"op":"created","scan":)" + scan(1, "a") + R"(},{"op":"created","scan":)" +
+         scan(2, "b") + R"(}],"latestSeq":2,"hasMore":false})");
+  EXPECT_EQ(seqs(), (std::vector<std::int64_t>{1, 2}));
+  EXPECT_EQ(feed.duplicates_skipped(), 1u);
+  feed.live("scan:created", scan(2, "b"));  // the originator's echo, again
+  feed.live("scan:created", scan(3, "c"));
+  EXPECT_EQ(seqs(), (std::vector<std::int64_t>{1, 2, 3}));
+}
+
+TEST_F(ScanFeedTest, AGapInLiveSeqTriggersACatchUpBeforeApplying) {
+  feed.catch_up();
+  answer(R"({"ok":true,"changes":[],"latestSeq":0,"hasMore":false})");
+  feed.live("scan:created", scan(1, "a"));
+  feed.live("scan:created", scan(4, "d"));  // 2 and 3 went by unseen
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(sent[1].args, R"([{"seq":1,"limit":500}])");
+  answer(R"({"ok":true,"changes":[{"op":"created","scan":)" + scan(2, "b") + R"(},{"op":"created","scan":)" +
+         scan(3, "c") + R"(}],"latestSeq":3,"hasMore":false})");
+  EXPECT_EQ(seqs(), (std::vector<std::int64_t>{1, 2, 3, 4}));
+}
+
+TEST_F(ScanFeedTest, CursorExpiredResetsAndRefetchesFromZero) {
+  ScanFeed resumed([this](std::string_view e, std::string a, AckHandler k) { sent.push_back({std::string(e), a, k}); },
+                   [this](const ScanChange& c) { changes.push_back(c); }, ScanFeedOptions{40, 100});
+  int resets = 0;
+  resumed.on_reset([&] { ++resets; });
+  resumed.catch_up();
+  EXPECT_EQ(sent.back().args, R"([{"seq":40,"limit":100}])");
+  answer(R"({"ok":false,"error":"cursor_expired"})");
+  EXPECT_EQ(resets, 1);
+  EXPECT_EQ(sent.back().args, R"([{"seq":0,"limit":100}])");
+  answer(R"({"ok":true,"changes":[{"op":"created","scan":)" + scan(41, "z") + R"(}],"latestSeq":41,"hasMore":false})");
+  EXPECT_EQ(seqs(), (std::vector<std::int64_t>{41}));
+}
+
+TEST_F(ScanFeedTest, AnErrorOrMalformedPageEndsTheCatchUpAndReleasesHeldEvents) {
+  std::vector<std::string> errors;
+  feed.on_error([&](std::string_view code, std::string_view) { errors.emplace_back(code); });
+  for (const std::string page : {R"({"ok":false,"error":"invalid"})", R"(not json)", R"({"ok":true,"changes":7})"}) {
+    changes.clear();
+    feed.catch_up();
+    feed.live("scan:created", scan(static_cast<int>(feed.last_seq()) + 1, "x"));
+    answer(page);
+    EXPECT_FALSE(feed.catching_up()) << page;
+    EXPECT_EQ(changes.size(), 1u) << page;
+  }
+  EXPECT_EQ(errors.size(), 3u);
+}
+
+TEST_F(ScanFeedTest, AStaleAnswerFromAnEarlierCatchUpIsIgnored) {
+  feed.catch_up();
+  auto stale = std::move(sent.back().ack);
+  feed.catch_up();  // reconnected before the first page came
+  std::string page = R"({"ok":true,"changes":[{"op":"created","scan":)" + scan(1, "a") + R"(}],"latestSeq":1,"hasMore":false})";
+  std::vector<std::string_view> args{page};
+  stale({}, args);
+  EXPECT_TRUE(changes.empty());
+  EXPECT_TRUE(feed.catching_up());
+}
+
+TEST_F(ScanFeedTest, ChangesWithoutSeqOrIdAreIgnored) {
+  feed.catch_up();
+  answer(R"({"ok":true,"changes":[],"latestSeq":0,"hasMore":false})");
+  feed.live("scan:created", R"({"id":"a"})");
+  feed.live("scan:created", R"({"seq":1})");
+  feed.live("scan:created", R"([1,2])");
+  feed.live("scan:other", scan(1, "a"));
+  EXPECT_TRUE(changes.empty());
+}
+
+}  // namespace
+}  // namespace scansync::client
