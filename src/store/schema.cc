@@ -11,9 +11,10 @@ namespace {
 // scans.seq: the creation's seq. deleted_seq/deleted_at (unix ms): set when
 //   deleted. change_seq = COALESCE(deleted_seq, seq): the row's one place in
 //   the change feed, unique per user.
-// UNIQUE(id, user) is the contract's unique (user, id) with the columns
-// swapped so that one index also serves the lookup by id alone (the
-// cross-user check on create): one index page fewer to write per create.
+// PRIMARY KEY(id, user) is the contract's unique (user, id) with the columns
+// swapped so that it also serves the lookup by id alone (the cross-user check
+// on create); WITHOUT ROWID makes it the table itself. A create then writes
+// three b-tree pages (scans, scans_feed, user_state) instead of five.
 constexpr const char* kSchemaV1 = R"sql(
 CREATE TABLE user_state(
   user            TEXT PRIMARY KEY NOT NULL,
@@ -32,8 +33,8 @@ CREATE TABLE scans(
   deleted_seq INTEGER,
   deleted_at  INTEGER,
   change_seq  INTEGER NOT NULL,
-  UNIQUE(id, user)
-);
+  PRIMARY KEY(id, user)
+) WITHOUT ROWID;
 CREATE UNIQUE INDEX scans_feed ON scans(user, change_seq);
 CREATE INDEX scans_tombstones ON scans(user, deleted_seq) WHERE deleted_seq IS NOT NULL;
 )sql";

@@ -1,5 +1,7 @@
 #include "store/sqlite.h"
 
+#include <utility>
+
 namespace scansync::store {
 
 std::error_code to_error(int rc) {
@@ -28,16 +30,45 @@ Result<Database> Database::open(const std::string& path, int busy_timeout_ms) {
   return Database(db);
 }
 
+Database::Database(Database&& o) noexcept : db_(o.db_) {
+  o.db_ = nullptr;
+  for (int i = 0; i < 4; ++i) std::swap(tx_[i], o.tx_[i]);
+}
+
 Database& Database::operator=(Database&& o) noexcept {
   if (this != &o) {
+    finalize_cached();
     sqlite3_close_v2(db_);
     db_ = o.db_;
     o.db_ = nullptr;
+    for (int i = 0; i < 4; ++i) std::swap(tx_[i], o.tx_[i]);
   }
   return *this;
 }
 
-Database::~Database() { sqlite3_close_v2(db_); }
+Database::~Database() {
+  finalize_cached();
+  sqlite3_close_v2(db_);
+}
+
+void Database::finalize_cached() {
+  for (auto*& st : tx_) {
+    sqlite3_finalize(st);
+    st = nullptr;
+  }
+}
+
+std::error_code Database::run(TxStep step) {
+  static constexpr const char* kSql[] = {"BEGIN IMMEDIATE", "BEGIN", "COMMIT", "ROLLBACK"};
+  const auto i = static_cast<std::size_t>(step);
+  if (!tx_[i]) {
+    const int rc = sqlite3_prepare_v3(db_, kSql[i], -1, SQLITE_PREPARE_PERSISTENT, &tx_[i], nullptr);
+    if (rc != SQLITE_OK) return to_error(rc);
+  }
+  const int rc = sqlite3_step(tx_[i]);
+  sqlite3_reset(tx_[i]);
+  return rc == SQLITE_DONE ? std::error_code{} : to_error(rc);
+}
 
 std::error_code Database::exec(const char* sql) { return to_error(sqlite3_exec(db_, sql, nullptr, nullptr, nullptr)); }
 
@@ -115,17 +146,17 @@ std::string Statement::column_text(int i) const {
 }
 
 Transaction::Transaction(Database& db, Mode mode) : db_(db) {
-  begin_error_ = db_.exec(mode == Mode::write ? "BEGIN IMMEDIATE" : "BEGIN");
+  begin_error_ = db_.run(mode == Mode::write ? Database::TxStep::begin_write : Database::TxStep::begin_read);
   open_ = !begin_error_;
 }
 
 Transaction::~Transaction() {
-  if (open_) db_.exec("ROLLBACK");
+  if (open_) (void)db_.run(Database::TxStep::rollback);
 }
 
 std::error_code Transaction::commit() {
   if (!open_) return begin_error_ ? begin_error_ : std::error_code(errc::sql_error);
-  const auto ec = db_.exec("COMMIT");
+  const auto ec = db_.run(Database::TxStep::commit);
   // A failed COMMIT leaves the transaction open; the destructor rolls it back.
   if (!ec) open_ = false;
   return ec;

@@ -22,7 +22,7 @@ class Database {
  public:
   // Opens (creating if absent) a read-write connection with a busy timeout.
   static Result<Database> open(const std::string& path, int busy_timeout_ms);
-  Database(Database&& o) noexcept : db_(o.db_) { o.db_ = nullptr; }
+  Database(Database&& o) noexcept;
   Database& operator=(Database&& o) noexcept;
   ~Database();
 
@@ -32,12 +32,20 @@ class Database {
   // Runs a single-value query ("PRAGMA user_version"); nullopt on error or no row.
   std::optional<std::int64_t> query_int(const char* sql);
 
+  // BEGIN IMMEDIATE / BEGIN / COMMIT / ROLLBACK from statements prepared
+  // once: a create runs one transaction, and parsing these each time would be
+  // a measurable share of it.
+  enum class TxStep { begin_write, begin_read, commit, rollback };
+  std::error_code run(TxStep step);
+
   sqlite3* handle() const { return db_; }
   std::string last_error() const;
 
  private:
   explicit Database(sqlite3* db) : db_(db) {}
+  void finalize_cached();
   sqlite3* db_ = nullptr;
+  sqlite3_stmt* tx_[4] = {};  // indexed by TxStep, prepared on first use
 };
 
 // Maps an SQLite result code to a store error (NOTADB/CORRUPT → not_a_database).
