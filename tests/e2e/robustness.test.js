@@ -266,6 +266,62 @@ describe('garbage HTTP over raw TCP', () => {
   }
 });
 
+describe('long-polling abuse', () => {
+  async function pollingSession() {
+    const hs = await h.rest(server.url, 'GET', '/socket.io/?EIO=4&transport=polling');
+    assert.equal(hs.status, 200, hs.text);
+    const sid = JSON.parse(hs.text.slice(1)).sid;
+    const post = (body) => h.rest(server.url, 'POST', `/socket.io/?EIO=4&transport=polling&sid=${encodeURIComponent(sid)}`,
+      { body, headers: { 'content-type': 'text/plain;charset=UTF-8' } });
+    const get = () => h.rest(server.url, 'GET', `/socket.io/?EIO=4&transport=polling&sid=${encodeURIComponent(sid)}`);
+    return { sid, post, get };
+  }
+
+  for (const [what, body] of [
+    ['garbage packets', '\x1e\x1e9zz\x1e'],
+    ['a bad base64 binary packet', 'b%%%notbase64'],
+    ['an unknown Socket.IO packet after CONNECT', null],
+    ['an empty body', ''],
+  ]) {
+    it(`POST with ${what}`, async () => {
+      const p = await pollingSession();
+      if (body === null) {
+        assert.equal((await p.post(`40${JSON.stringify({ token: token() })}`)).status, 200);
+        await p.post('49garbage\x1e42[');
+      } else {
+        const res = await p.post(body);
+        assert.ok(res.status === 200 || (res.status >= 400 && res.status < 500), `status ${res.status}`);
+      }
+      await assertServing(`polling POST with ${what}`);
+    });
+  }
+
+  it('two concurrent long-poll GETs on one session do not take the gateway down', async () => {
+    const p = await pollingSession();
+    assert.equal((await p.post(`40${JSON.stringify({ token: token() })}`)).status, 200);
+    const first = await p.get();  // the CONNECT answer
+    assert.equal(first.status, 200);
+    assert.match(first.text, /^40/);
+    // The next GET waits for data; a second one at the same time is an error for Engine.IO.
+    const [a, b] = await Promise.allSettled([p.get(), p.get()]);
+    const statuses = [a, b].map((r) => (r.status === 'fulfilled' ? r.value.status : 'error'));
+    assert.ok(statuses.some((st) => st === 400 || st === 'error' || st === 200), JSON.stringify(statuses));
+    await assertServing('concurrent polls');
+  });
+
+  it('a WebSocket upgrade naming an unknown sid is refused', async () => {
+    const ws = new (require('ws'))(`ws://127.0.0.1:${server.port}/socket.io/?EIO=4&transport=websocket&sid=does-not-exist`);
+    const outcome = await h.withDeadline(new Promise((resolve) => {
+      ws.on('open', () => resolve('open'));
+      ws.on('unexpected-response', (_req, res) => resolve(res.statusCode));
+      ws.on('error', () => resolve('error'));
+    }), h.DEFAULT_DEADLINE_MS, 'upgrade outcome');
+    ws.terminate();
+    assert.notEqual(outcome, 'open');
+    await assertServing('upgrade with unknown sid');
+  });
+});
+
 describe('connection churn', () => {
   it('200 WebSocket connections dropped right after OPEN or mid-handshake', async () => {
     const pending = [];
