@@ -1,6 +1,256 @@
-// Placeholder until its owner lands the real command.
+// scansync demo: an embedded gateway on a fresh data folder, a "phone" that
+// scans and a "watcher" (another of the user's devices) that shows each scan
+// as it arrives, including those made while it was offline.
+//
+// It prints one JSON line per step and ends with a summary; the exit code is
+// 0 when every scan reached the watcher exactly once, 1 otherwise.
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <nlohmann/json.hpp>
+
 #include "cli/commands.h"
+#include "cli/demo_support.h"
+#include "scansync/auth/jwt.h"
+#include "scansync/client/native_client.h"
+#include "scansync/client/scan_feed.h"
+#include "scansync/gateway/gateway.h"
 
 namespace scansync::cli {
-void register_demo(CLI::App&) {}
+namespace {
+
+namespace sc = scansync::client;
+using nlohmann::json;
+using SteadyClock = std::chrono::steady_clock;
+
+struct DemoOptions {
+  std::string data_dir;  // empty: a fresh temporary folder
+  std::uint16_t port = 0;
+  int scans = 5;
+  int offline_scans = 3;
+};
+
+// What the watcher has seen, shared between its strand and the scenario thread.
+struct WatcherView {
+  std::mutex mu;
+  std::condition_variable changed;
+  sc::StatusInfo status;
+  std::set<std::string> live_ids;
+  int created_seen = 0;
+  int deleted_seen = 0;
+  std::uint64_t duplicates = 0;
+  std::map<std::string, SteadyClock::time_point> sent_at;  // by scan id, filled by the phone side
+  std::vector<double> latencies_ms;
+
+  template <class Pred>
+  bool wait(Pred pred, std::chrono::seconds limit = std::chrono::seconds(10)) {
+    std::unique_lock lock(mu);
+    return changed.wait_for(lock, limit, [&] { return pred(); });
+  }
+};
+
+// The user's phone: scans (scan:create with an ack) and deletes.
+class Phone {
+ public:
+  Phone(sc::NativeClient& client, WatcherView& view) : client_(client), view_(view) {
+    client_.on_status([this](const sc::StatusInfo& s) {
+      std::lock_guard lock(mu_);
+      status_ = s;
+      changed_.notify_all();
+    });
+  }
+
+  bool wait_connected() {
+    std::unique_lock lock(mu_);
+    return changed_.wait_for(lock, std::chrono::seconds(10), [&] { return status_.status == sc::Status::connected; });
+  }
+
+  // Emits n scans and waits for their acks.
+  // `measure`: record when each was sent, for the watcher's live latency.
+  void scan_many(int n, const std::string& label, bool measure) {
+    const int target = acked() + n;
+    for (int i = 0; i < n; ++i) {
+      const std::string id = random_uuid_v4();
+      const std::string code = label + "-" + std::to_string(i + 1);
+      if (measure) {
+        std::lock_guard lock(view_.mu);
+        view_.sent_at[id] = SteadyClock::now();
+      }
+      if (first_id_.empty()) first_id_ = id;
+      const json scan = {{"id", id}, {"code", code}, {"format", "qr"}, {"deviceId", "phone-1"}, {"createdAt", rfc3339_now()}};
+      client_.emit("scan:create", json::array({scan}).dump(), [this, code](std::error_code ec, const auto& args) {
+        const json reply = args.empty() ? json() : json::parse(args.front(), nullptr, false);
+        const bool ok = !ec && reply.is_object() && reply.value("ok", false);
+        Line line = {{"type", "ack"}, {"device", "phone"}, {"event", "scan:create"}, {"code", code}, {"ok", ok}};
+        if (ok) line["seq"] = reply["scan"].value("seq", 0);
+        if (ec) line["error"] = ec.message();
+        print_line(line);
+        std::lock_guard lock(mu_);
+        if (ok) ++acked_;
+        changed_.notify_all();
+      });
+    }
+    std::unique_lock lock(mu_);
+    changed_.wait_for(lock, std::chrono::seconds(10), [&] { return acked_ >= target; });
+  }
+
+  void remove_first() {
+    if (first_id_.empty()) return;
+    client_.emit("scan:delete", json::array({{{"id", first_id_}}}).dump(), [](std::error_code ec, const auto& args) {
+      print_line({{"type", "ack"}, {"device", "phone"}, {"event", "scan:delete"},
+                  {"reply", ec || args.empty() ? Line(ec.message()) : Line::parse(args.front(), nullptr, false)}});
+    });
+  }
+
+  int acked() const {
+    std::lock_guard lock(mu_);
+    return acked_;
+  }
+
+ private:
+  sc::NativeClient& client_;
+  WatcherView& view_;
+  mutable std::mutex mu_;
+  std::condition_variable changed_;
+  sc::StatusInfo status_;
+  int acked_ = 0;
+  std::string first_id_;
+};
+
+int run_demo(const DemoOptions& o) {
+  auto dir = prepare_data_dir(o.data_dir);
+  if (!dir) return fail("demo", "data folder: " + dir.error().message());
+  auto secret = auth::load_or_create_dev_secret(*dir);
+  if (!secret) return fail("demo", "secret: " + secret.error().message());
+
+  // The gateway runs on its own event loop thread, like a separate process would.
+  boost::asio::io_context gateway_io;
+  gateway::GatewayOptions gw;
+  gw.port = o.port;
+  gw.data_dir = *dir;
+  gw.jwt_secret = *secret;
+  auto started = gateway::Gateway::start(gateway_io, gw);
+  if (!started) return fail("demo", "gateway: " + started.error().message());
+  std::unique_ptr<gateway::Gateway> gateway = std::move(*started);
+  auto guard = boost::asio::make_work_guard(gateway_io);
+  std::thread gateway_thread([&] { gateway_io.run(); });
+  const std::string url = "ws://127.0.0.1:" + std::to_string(gateway->port());
+  print_line({{"type", "gateway"}, {"url", url}, {"data", dir->string()}});
+
+  const std::string user = "demo";
+  const std::string token = mint_token(user, *secret);
+  WatcherView view;
+  int exit_code = 1;
+  {
+    auto watcher = make_client(url, token);
+    auto phone = make_client(url, token);
+    if (!watcher || !phone) {
+      stop_gateway(*gateway, gateway_io, guard, gateway_thread);
+      return fail("demo", "client: " + (watcher ? phone.error() : watcher.error()).message());
+    }
+    sc::NativeClient& w = **watcher;
+    // Runs on the watcher's strand only.
+    auto feed = std::make_shared<sc::ScanFeed>(
+        [&w](std::string_view event, std::string args, sc::AckHandler ack) {
+          w.emit(std::string(event), std::move(args), std::move(ack));
+        },
+        [&view](const sc::ScanChange& c) {
+          const json scan = json::parse(c.json, nullptr, false);
+          Line line = {{"type", "scan"}, {"device", "watcher"}, {"seq", c.seq}, {"id", c.id}};
+          std::lock_guard lock(view.mu);
+          if (c.op == sc::ScanChange::Op::created) {
+            line["op"] = "created";
+            line["code"] = scan.value("code", "");
+            ++view.created_seen;
+            if (!view.live_ids.insert(c.id).second) ++view.duplicates;
+            if (auto it = view.sent_at.find(c.id); it != view.sent_at.end()) {
+              const double ms = std::chrono::duration<double, std::milli>(SteadyClock::now() - it->second).count();
+              view.latencies_ms.push_back(ms);
+              line["latencyMs"] = round_ms(ms);
+            }
+          } else {
+            line["op"] = "deleted";
+            ++view.deleted_seen;
+            view.live_ids.erase(c.id);
+          }
+          print_line(line);
+          view.changed.notify_all();
+        });
+    w.on("connect", [feed](const sc::Event&) { feed->catch_up(); });
+    for (const char* name : {"scan:created", "scan:deleted"}) {
+      w.on(name, [feed](const sc::Event& e) { feed->live(e.name, e.args.empty() ? "null" : e.args.front()); });
+    }
+    w.on_status([&view](const sc::StatusInfo& s) {
+      print_status("watcher", s);
+      std::lock_guard lock(view.mu);
+      view.status = s;
+      view.changed.notify_all();
+    });
+    (*phone)->on_status([](const sc::StatusInfo& s) { print_status("phone", s); });
+
+    Phone device(**phone, view);
+    w.connect();
+    (*phone)->connect();
+    const bool ok = view.wait([&] { return view.status.status == sc::Status::connected; }) && device.wait_connected();
+    if (ok) {
+      step("the phone scans; the watcher shows each scan live");
+      device.scan_many(o.scans, "LIVE", true);
+      view.wait([&] { return view.created_seen >= o.scans; });
+
+      step("the watcher goes offline; the phone keeps scanning");
+      w.set_online(false);
+      view.wait([&] { return view.status.reason == sc::DisconnectReason::offline; });
+      device.scan_many(o.offline_scans, "OFFLINE", false);
+
+      step("the watcher comes back online and catches up");
+      w.set_online(true);
+      view.wait([&] { return view.created_seen >= o.scans + o.offline_scans; });
+
+      step("the phone deletes its first scan");
+      device.remove_first();
+      view.wait([&] { return view.deleted_seen >= 1; });
+    }
+    std::lock_guard lock(view.mu);
+    const int expected = o.scans + o.offline_scans;
+    const bool all_once = ok && view.created_seen == expected && view.duplicates == 0 && view.deleted_seen == 1 &&
+                          device.acked() == expected;
+    print_line({{"type", "summary"},
+                {"scansAcked", device.acked()},
+                {"receivedByWatcher", view.created_seen},
+                {"deletesReceived", view.deleted_seen},
+                {"duplicates", view.duplicates},
+                {"liveLatencyMs", latency_summary(view.latencies_ms)},
+                {"ok", all_once}});
+    exit_code = all_once ? 0 : 1;
+    // Leaving the scope destroys the clients: sockets closed, no callback afterwards.
+  }
+  stop_gateway(*gateway, gateway_io, guard, gateway_thread);
+  return exit_code;
+}
+
+}  // namespace
+
+void register_demo(CLI::App& app) {
+  auto o = std::make_shared<DemoOptions>();
+  auto* cmd = app.add_subcommand("demo", "Run a gateway and two devices of one user, and show scans flowing");
+  cmd->add_option("--data", o->data_dir, "Data folder (default: a fresh temporary folder)");
+  cmd->add_option("--port", o->port, "Gateway port (default: a free one)");
+  cmd->add_option("--scans", o->scans, "Scans made while both devices are online")->check(CLI::Range(1, 10000));
+  cmd->add_option("--offline-scans", o->offline_scans, "Scans made while the watcher is offline")
+      ->check(CLI::Range(0, 10000));
+  cmd->callback([o] { set_exit_code(run_demo(*o)); });
+}
+
 }  // namespace scansync::cli
