@@ -19,7 +19,7 @@ struct ServerOptions {
   bool query_only = false;
   bool recovery = false;
   bool no_sync_since = false;
-  std::string tls_cert, tls_key;  // both set: HTTPS
+  std::string tls_cert{}, tls_key{};  // both set: HTTPS
   std::string secret = "interop-secret";
 };
 

@@ -8,9 +8,7 @@
 #include <csignal>
 #include <cstdio>
 #include <fstream>
-#include <iostream>
 #include <memory>
-#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -21,6 +19,7 @@
 
 #include "cli/commands.h"
 #include "scansync/client/native_client.h"
+#include "scansync/client/scan_feed.h"
 
 namespace scansync::cli {
 namespace {
@@ -88,94 +87,6 @@ class Printer {
   bool json_;
 };
 
-std::optional<std::int64_t> seq_of(const json& j) {
-  if (j.is_object() && j.contains("seq") && j["seq"].is_number_integer()) return j["seq"].get<std::int64_t>();
-  return std::nullopt;
-}
-
-// Prints scan changes once each, in seq order: live events and sync:since
-// pages overlap, so every change passes through seen() against lastSeq.
-// While a catch-up runs, live events wait, so that a live seq N+5 cannot
-// make the pages' N+1..N+4 look old.
-class ScanFeed {
- public:
-  ScanFeed(sc::NativeClient& client, Printer& out) : client_(client), out_(out) {}
-
-  void live(std::string_view name, std::string_view data) {
-    if (syncing_) {
-      held_.push_back({std::string(name), std::string(data)});
-    } else {
-      show(name, data);
-    }
-  }
-
-  // After every connect (room:join is already on its way: the core sends it first).
-  void catch_up() {
-    ++session_;
-    syncing_ = true;
-    request();
-  }
-
- private:
-  void show(std::string_view name, std::string_view data) {
-    const json parsed = json::parse(data, nullptr, false);
-    if (const auto seq = seq_of(parsed)) {
-      if (*seq <= last_seq_) return;
-      last_seq_ = *seq;
-    }
-    out_.event(name, data);
-  }
-
-  void request() {
-    const json args = json::array({{{"seq", last_seq_}, {"limit", 500}}});
-    client_.emit("sync:since", args.dump(),
-                 [this, session = session_](std::error_code ec, const std::vector<std::string_view>& reply) {
-                   if (session == session_) on_page(ec, reply);
-                 });
-  }
-
-  void on_page(std::error_code ec, const std::vector<std::string_view>& reply) {
-    // No answer (a server without sync:since, or the connection went): rely on live events.
-    if (ec || reply.empty()) return finish();
-    const json page = json::parse(reply.front(), nullptr, false);
-    if (!page.is_object() || page.value("ok", false) != true) {
-      const std::string error = page.is_object() ? page.value("error", "unknown") : "malformed";
-      if (error == "cursor_expired" && last_seq_ != 0) {
-        last_seq_ = 0;  // too far behind: start over from the beginning
-        return request();
-      }
-      out_.error("sync_failed", "sync:since answered " + error);
-      return finish();
-    }
-    const json& changes = page.contains("changes") ? page["changes"] : json::array();
-    for (const auto& change : changes) {
-      if (change.value("op", "") == "created" && change.contains("scan")) {
-        show("scan:created", change["scan"].dump());
-      } else if (change.value("op", "") == "deleted") {
-        json tombstone = change;
-        tombstone.erase("op");
-        show("scan:deleted", tombstone.dump());
-      }
-    }
-    if (page.value("hasMore", false) && changes.is_array() && !changes.empty()) return request();
-    finish();
-  }
-
-  void finish() {
-    syncing_ = false;
-    auto held = std::move(held_);
-    held_.clear();
-    for (const auto& [name, data] : held) show(name, data);
-  }
-
-  sc::NativeClient& client_;
-  Printer& out_;
-  std::int64_t last_seq_ = 0;
-  std::uint64_t session_ = 0;  // pages of an earlier connection are ignored
-  bool syncing_ = false;
-  std::vector<std::pair<std::string, std::string>> held_;
-};
-
 std::string trim(std::string s) {
   const auto first = s.find_first_not_of(" \t\r\n");
   if (first == std::string::npos) return {};
@@ -222,7 +133,6 @@ int run_watch(const WatchOptions& o) {
   auto client = std::move(*made);
 
   Printer out(o.json_lines);
-  ScanFeed feed(*client, out);
   int exit_code = 0;
   bool finishing = false;  // after the decision to exit nothing more is printed
 
@@ -245,10 +155,23 @@ int run_watch(const WatchOptions& o) {
     out.error(body.is_object() ? body.value("code", "error") : "error",
               body.is_object() ? body.value("message", "") : "");
   });
+  // Catch-up after every connect and live events pass through one feed, so
+  // each change is printed once, in seq order. It runs on the client's strand.
+  sc::ScanFeed feed(
+      [&](std::string_view event, std::string args, sc::AckHandler ack) {
+        client->emit(std::string(event), std::move(args), std::move(ack));
+      },
+      [&](const sc::ScanChange& change) {
+        if (finishing) return;
+        out.event(change.op == sc::ScanChange::Op::created ? "scan:created" : "scan:deleted", change.json);
+      });
+  feed.on_error([&](std::string_view code, std::string_view message) {
+    out.error(std::string(code), std::string(message));
+  });
   client->on("connect", [&](const sc::Event&) { feed.catch_up(); });
   for (const char* name : {"scan:created", "scan:deleted"}) {
     client->on(name, [&](const sc::Event& e) {
-      if (!finishing) feed.live(e.name, e.args.empty() ? std::string_view("null") : e.args.front());
+      if (!finishing && !e.args.empty()) feed.live(e.name, e.args.front());
     });
   }
   client->on_transport_error([&](std::string_view why) {
