@@ -101,7 +101,7 @@ void SessionHost::rearm() {
 
 void SessionHost::shutdown(std::string_view reason) {
   if (sio_) {
-    sio_->disconnect_all(reason);
+    sio_->shutdown(reason);
   } else {
     engine_.close(reason);
   }

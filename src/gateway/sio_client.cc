@@ -206,15 +206,10 @@ void SioClient::on_tick(TimePoint now) {
   }
 }
 
-void SioClient::disconnect_all(std::string_view reason) {
-  while (!sockets_.empty()) {
-    auto it = sockets_.begin();
-    sio::PacketView p;
-    p.type = sio::PacketType::disconnect;
-    p.nsp = it->first;
-    engine_.send(encode_frame(p));
-    disconnect(it);
-  }
+void SioClient::shutdown(std::string_view reason) {
+  // Like the reference server's close(): the sockets end without a
+  // DISCONNECT packet, so clients see a transport close and reconnect
+  // (a DISCONNECT would tell them the server does not want them back).
   engine_.close(reason);
 }
 

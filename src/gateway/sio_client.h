@@ -62,8 +62,9 @@ class SioClient final : public EngineUpper {
   std::optional<TimePoint> next_deadline() const override { return connect_deadline_; }
   void on_tick(TimePoint now) override;
 
-  // Server shutdown: a DISCONNECT to every socket, then the session closes.
-  void disconnect_all(std::string_view reason);
+  // Server shutdown: the session closes (every socket leaves), and clients
+  // are expected to reconnect.
+  void shutdown(std::string_view reason);
 
   EngineSession& engine() { return engine_; }
   SioSocket* socket(std::string_view nsp);

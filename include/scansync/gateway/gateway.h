@@ -55,10 +55,12 @@ class Gateway {
   Gateway& operator=(const Gateway&) = delete;
 
   std::uint16_t port() const;
-  // Stops accepting, sends every Socket.IO socket a DISCONNECT, closes every
-  // connection (WebSocket close reason `reason`), closes the database. Once
-  // it has run, the io_context has no more work from the gateway once the
-  // closing handshakes finish. Idempotent.
+  // Stops accepting, closes every Engine.IO session (WebSocket close with
+  // `reason`, a parked poll answered with CLOSE) and every idle connection,
+  // closes the database. Like the reference server's close(), no Socket.IO
+  // DISCONNECT is sent, so clients reconnect to the next instance. The
+  // io_context runs out of gateway work once the closing handshakes finish
+  // (see drained()). Idempotent.
   void stop(std::string_view reason);
   // True once stop() has run and every connection has finished closing: the
   // moment a process may exit without cutting a closing handshake short.
