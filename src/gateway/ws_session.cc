@@ -34,6 +34,7 @@ class WsSession final : public WsPort, public Closable, public std::enable_share
     timeouts.keep_alive_pings = false;
     ws_.set_option(timeouts);
     ws_.read_message_max(impl_->opts.max_payload);
+    ws_.auto_fragment(false);  // one frame per message: less framing work, one write per packet
     ws_.set_option(websocket::stream_base::decorator(
         [](websocket::response_type& res) { res.set(http::field::server, "scansync-gateway"); }));
     request_ = std::move(request);
