@@ -38,6 +38,7 @@ void ClientCore::Impl::close_transport() {
   timers.clear(kConnectTimer);
   joined = false;
   binary_frames_to_skip = 0;
+  early_events.clear();
 }
 
 // A failed attempt or a lost connection. socket.io-client semantics: the
@@ -92,6 +93,9 @@ void ClientCore::Impl::on_connect_ack(std::string_view data) {
   joined = !options.join_room;
   set_status(StatusInfo{Status::connected, 0, Millis{0}, DisconnectReason::none});
   notify_event("connect", {});
+  for (auto& text : std::exchange(early_events, {})) {
+    if (auto early = sio::decode(text); early.ok()) on_event(*early);
+  }
   if (options.join_room) {
     join_room();
   } else {

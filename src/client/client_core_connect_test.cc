@@ -1,4 +1,5 @@
 // Connecting, the room join, reconnecting with backoff, recovery.
+#include <algorithm>
 #include <gtest/gtest.h>
 
 #include "client_test_support.h"
@@ -266,6 +267,47 @@ TEST(ClientCoreRecovery, PidAndOffsetOnReconnectAndOffsetStripped) {
   s.handshake();
   s.accept("sid3", "pid-2");
   EXPECT_FALSE(s.core.recovered());
+}
+
+// socket.io 4.x replays a recovered session's missed packets BEFORE its
+// CONNECT ack; they must reach subscribers after "connect", offsets stripped.
+TEST(ClientCoreRecovery, EventsBeforeTheConnectAckAreDeliveredAfterConnect) {
+  ScriptedServer s;
+  s.connect_fully("pid-1");
+  s.close_transport();
+  s.advance(Millis{1000});
+  s.open_transport();
+  s.handshake();
+  s.feed(R"(42["scan:created",{"id":"missed-1"},"offset-7"])");
+  s.feed(R"(42["scan:created",{"id":"missed-2"},"offset-8"])");
+  EXPECT_TRUE(s.events_named("scan:created").empty());
+  s.accept("sid2", "pid-1");
+  const auto events = s.event_names();
+  const auto connect_at = std::find(events.rbegin(), events.rend(), "connect");
+  ASSERT_NE(connect_at, events.rend());
+  ASSERT_EQ(s.events_named("scan:created").size(), 2u);
+  EXPECT_EQ(s.events_named("scan:created")[1].args, (std::vector<std::string>{R"({"id":"missed-2"})"}));
+  EXPECT_EQ(events.back(), "scan:created");  // after "connect"
+  // The replayed offsets count: the next recovery resumes after them.
+  s.ack_join();
+  s.close_transport();
+  s.advance(Millis{1000});
+  s.open_transport();
+  s.handshake();
+  const std::string frame = s.take_frames().back();
+  EXPECT_NE(frame.find(R"("pid":"pid-1","offset":"offset-8"})"), std::string::npos) << frame;
+}
+
+TEST(ClientCoreRecovery, EventsBeforeARefusedConnectAreDropped) {
+  ScriptedServer s;
+  s.core.connect();
+  s.open_transport();
+  s.handshake();
+  s.feed(R"(42["scan:created",{"id":"x"}])");
+  s.close_transport();  // the attempt fails before any CONNECT ack
+  s.advance(Millis{1000});
+  s.complete_attempt();
+  EXPECT_TRUE(s.events_named("scan:created").empty());
 }
 
 TEST(ClientCoreRecovery, WithoutPidNothingIsStripped) {

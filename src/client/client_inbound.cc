@@ -117,7 +117,11 @@ void ClientCore::Impl::on_socket_packet(std::string_view text) {
       return;
     }
     case sio::PacketType::event:
-      if (phase == Phase::connected) on_event(p);
+      if (phase == Phase::connected) {
+        on_event(p);
+      } else if (phase == Phase::authenticating && early_events.size() < kMaxEarlyEvents) {
+        early_events.emplace_back(text);
+      }
       return;
     case sio::PacketType::ack:
       if (phase == Phase::connected) on_ack(p);

@@ -133,6 +133,12 @@ struct ClientCore::Impl {
   std::uint64_t session = 0;  // incremented by every attempt; stale internal acks compare it
   bool joined = false;        // room:join acked (or not wanted): emits go out at once
   std::uint32_t binary_frames_to_skip = 0;
+  // EVENT packets that came before the CONNECT ack: socket.io 4.x sends a
+  // recovered session's missed packets first. Delivered after "connect".
+  // Bounded: a server that floods before accepting cannot exhaust memory
+  // (the reference keeps at most its session's buffer, far below this).
+  static constexpr std::size_t kMaxEarlyEvents = 10000;
+  std::vector<std::string> early_events;
 
   // ---- Authentication ----
   std::string token;                 // of the current attempt
