@@ -19,7 +19,7 @@ class WsSession final : public WsPort, public Closable, public std::enable_share
   WsSession(std::shared_ptr<Gateway::Impl> impl, beast::tcp_stream stream, EngineRoute route, HandshakeInfo handshake,
             bool engine_only)
       : impl_(std::move(impl)),
-        ws_(std::move(stream)),
+        ws_(stream.release_socket()),
         route_(std::move(route)),
         handshake_(std::move(handshake)),
         engine_only_(engine_only) {}
@@ -27,7 +27,6 @@ class WsSession final : public WsPort, public Closable, public std::enable_share
 
   void run(Request request) {
     track_id_ = impl_->track(weak_from_this());
-    beast::get_lowest_layer(ws_).expires_never();  // the websocket stream keeps its own timeouts
     websocket::stream_base::timeout timeouts{};
     timeouts.handshake_timeout = std::chrono::seconds(5);  // opening and closing handshakes
     timeouts.idle_timeout = websocket::stream_base::none();  // Engine.IO's heartbeat judges liveness
@@ -132,7 +131,9 @@ class WsSession final : public WsPort, public Closable, public std::enable_share
   }
 
   std::shared_ptr<Gateway::Impl> impl_;
-  websocket::stream<beast::tcp_stream> ws_;
+  // A plain socket below: the websocket stream keeps its own timeouts, and
+  // beast::tcp_stream's per-operation timer bookkeeping showed in profiles.
+  websocket::stream<asio::ip::tcp::socket> ws_;
   EngineRoute route_;
   HandshakeInfo handshake_;
   bool engine_only_;
