@@ -1,7 +1,7 @@
 // Load generator for the gateway benchmark: many Socket.IO-over-WebSocket
 // connections on one single-threaded io_context. One scenario per run:
 //
-//   loadgen fanout  --port P --pid SERVER_PID --token T [--receivers 1000 --seconds 5 --window 64]
+//   loadgen fanout  --port P --pid SERVER_PID --token T [--receivers 1000 --seconds 5 --window 256]
 //   loadgen latency --port P --pid SERVER_PID --token T [--receivers 100 --rate 200 --seconds 5]
 //   loadgen memory  --port P --pid SERVER_PID --token T [--connections 10000]
 //
@@ -39,7 +39,7 @@ struct Args {
   int source_base = 10;  // connections bind 127.0.0.<base + i / 5000>
   int receivers = 0;
   int seconds = 5;
-  int window = 64;
+  int window = 256;  // enough in flight to keep either server busy: fewer leaves both waiting on round trips
   int rate = 200;
   int connections = 10000;
 };
