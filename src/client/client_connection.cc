@@ -94,7 +94,7 @@ void ClientCore::Impl::on_connect_ack(std::string_view data) {
   set_status(StatusInfo{Status::connected, 0, Millis{0}, DisconnectReason::none});
   notify_event("connect", {});
   for (auto& text : std::exchange(early_events, {})) {
-    if (auto early = sio::decode(text); early.ok()) on_event(*early);
+    if (auto early = sio::decode(text, elements); early.ok()) on_event(*early, elements);
   }
   if (options.join_room) {
     join_room();

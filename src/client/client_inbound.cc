@@ -87,7 +87,8 @@ void ClientCore::Impl::on_engine_packet(const eio::PacketView& packet) {
 }
 
 void ClientCore::Impl::on_socket_packet(std::string_view text) {
-  auto decoded = sio::decode(text);
+  // One validation pass also finds the elements of an EVENT's or ACK's array.
+  auto decoded = sio::decode(text, elements);
   if (!decoded.ok()) {
     if (decoded.error() == proto::errc::binary_unsupported) {
       refuse_binary();
@@ -118,13 +119,13 @@ void ClientCore::Impl::on_socket_packet(std::string_view text) {
     }
     case sio::PacketType::event:
       if (phase == Phase::connected) {
-        on_event(p);
+        on_event(p, elements);
       } else if (phase == Phase::authenticating && early_events.size() < kMaxEarlyEvents) {
         early_events.emplace_back(text);
       }
       return;
     case sio::PacketType::ack:
-      if (phase == Phase::connected) on_ack(p);
+      if (phase == Phase::connected) on_ack(p, elements);
       return;
     case sio::PacketType::binary_event:
     case sio::PacketType::binary_ack:
@@ -134,18 +135,19 @@ void ClientCore::Impl::on_socket_packet(std::string_view text) {
   }
 }
 
-void ClientCore::Impl::on_event(const sio::PacketView& p) {
-  auto items = json::split_array(p.data);
-  if (!items.ok() || items->empty()) {
+// `items`: the packet's validated array (sio::decode checked that the first
+// element is a string literal).
+void ClientCore::Impl::on_event(const sio::PacketView& p, std::vector<std::string_view>& items) {
+  if (items.empty()) {
     protocol_error("EVENT without a name");
     return;
   }
-  auto name = json::unquote(items->front());
+  auto name = json::unquote(items.front());
   if (!name.ok()) {
     protocol_error("EVENT name is not a string");
     return;
   }
-  std::vector<std::string_view> args(items->begin() + 1, items->end());
+  std::vector<std::string_view> args(items.begin() + 1, items.end());
   // Connection state recovery: the server appends the packet's offset as a
   // last string argument; it is ours to keep, not the application's.
   if (pid && !args.empty() && json_object::is_string_literal(args.back())) {
@@ -155,19 +157,14 @@ void ClientCore::Impl::on_event(const sio::PacketView& p) {
   notify_event(*name, args, p.id);
 }
 
-void ClientCore::Impl::on_ack(const sio::PacketView& p) {
+void ClientCore::Impl::on_ack(const sio::PacketView& p, const std::vector<std::string_view>& items) {
   if (!p.id) {
     protocol_error("ACK without an id");
     return;
   }
   auto handler = acks.take(*p.id);
   if (!handler) return;  // late (timed out) or unknown: ignored like socket.io-client
-  auto items = json::split_array(p.data.empty() ? std::string_view("[]") : p.data);
-  if (!items.ok()) {
-    protocol_error("ACK data is not an array");
-    return;
-  }
-  notify_ack(std::move(*handler), {}, *items);
+  notify_ack(std::move(*handler), {}, items);
 }
 
 void ClientCore::Impl::protocol_error(std::string_view message) {

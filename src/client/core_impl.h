@@ -83,8 +83,8 @@ struct ClientCore::Impl {
   // ---- Inbound (client_inbound.cc) ----
   void on_engine_packet(const eio::PacketView& packet);
   void on_socket_packet(std::string_view text);
-  void on_event(const sio::PacketView& packet);
-  void on_ack(const sio::PacketView& packet);
+  void on_event(const sio::PacketView& packet, std::vector<std::string_view>& items);
+  void on_ack(const sio::PacketView& packet, const std::vector<std::string_view>& items);
   void protocol_error(std::string_view message);
   void refuse_binary();
 
@@ -139,6 +139,9 @@ struct ClientCore::Impl {
   // (the reference keeps at most its session's buffer, far below this).
   static constexpr std::size_t kMaxEarlyEvents = 10000;
   std::vector<std::string> early_events;
+  // Elements of the EVENT or ACK array being decoded (sio::decode fills it);
+  // a member so its capacity is reused from frame to frame.
+  std::vector<std::string_view> elements;
 
   // ---- Authentication ----
   std::string token;                 // of the current attempt

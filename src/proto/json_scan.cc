@@ -262,4 +262,22 @@ const char* skip_value(const char* p, const char* end, std::size_t max_depth) {
   }
 }
 
+const char* skip_array_elements(const char* p, const char* end, std::size_t max_depth,
+                                std::vector<std::string_view>& elements) {
+  if (max_depth == 0) return nullptr;
+  p = skip_ws(p + 1, end);
+  if (p != end && *p == ']') return p + 1;
+  for (;;) {
+    const char* const start = p;
+    p = skip_value(p, end, max_depth - 1);
+    if (p == nullptr) return nullptr;
+    elements.emplace_back(start, static_cast<std::size_t>(p - start));
+    p = skip_ws(p, end);
+    if (p == end) return nullptr;
+    if (*p == ']') return p + 1;
+    if (*p != ',') return nullptr;
+    p = skip_ws(p + 1, end);
+  }
+}
+
 }  // namespace scansync::json::detail

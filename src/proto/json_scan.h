@@ -5,6 +5,8 @@
 // when the text there is malformed; it never reads outside [p, end).
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
+#include <vector>
 
 namespace scansync::json::detail {
 
@@ -27,6 +29,12 @@ const char* skip_string(const char* p, const char* end);
 // Containers nested deeper than `max_depth` are rejected; "[]" has depth 1.
 // Iterative, so the depth limit bounds memory, not the call stack.
 const char* skip_value(const char* p, const char* end, std::size_t max_depth);
+
+// `p` is at '[': validates the array (with `max_depth` counting the array
+// itself) and appends the raw text of each element to `elements` (which is
+// not cleared). One pass: the elements are found while validating.
+const char* skip_array_elements(const char* p, const char* end, std::size_t max_depth,
+                                std::vector<std::string_view>& elements);
 
 // Reads the 4 hex digits at p (caller guarantees 4 bytes); -1 when not hex.
 int read_hex4(const char* p);

@@ -18,29 +18,10 @@ Result<std::vector<std::string_view>> split_array(std::string_view text) {
   const char* const end = text.data() + text.size();
   const char* p = skip_ws(text.data(), end);
   if (p == end || *p != '[') return proto::errc::malformed_json;
-  p = skip_ws(p + 1, end);
   std::vector<std::string_view> elements;
   elements.reserve(4);  // one allocation for the usual event: name + a few arguments
-  if (p != end && *p == ']') {
-    p = p + 1;
-  } else {
-    for (;;) {
-      const char* const start = p;
-      // The array itself is one level of kDefaultMaxDepth.
-      p = detail::skip_value(p, end, kDefaultMaxDepth - 1);
-      if (p == nullptr) return proto::errc::malformed_json;
-      elements.emplace_back(start, static_cast<std::size_t>(p - start));
-      p = skip_ws(p, end);
-      if (p == end) return proto::errc::malformed_json;
-      if (*p == ']') {
-        ++p;
-        break;
-      }
-      if (*p != ',') return proto::errc::malformed_json;
-      p = skip_ws(p + 1, end);
-    }
-  }
-  if (skip_ws(p, end) != end) return proto::errc::malformed_json;
+  p = detail::skip_array_elements(p, end, kDefaultMaxDepth, elements);
+  if (p == nullptr || skip_ws(p, end) != end) return proto::errc::malformed_json;
   return elements;
 }
 

@@ -11,6 +11,7 @@
 #include "scansync/proto/socket_io.h"
 
 #include <cstring>
+#include <vector>
 
 #include "json_scan.h"
 #include "scansync/proto/json_text.h"
@@ -56,20 +57,26 @@ std::error_code check_value(std::string_view data, bool want_object, bool want_a
   return {};
 }
 
-std::error_code check_event_args(std::string_view data) {
-  if (auto ec = check_value(data, false, true, false)) return ec;
-  // Valid array: find its first element, which must name the event.
+// Validates an array and collects its elements in the same pass.
+std::error_code check_array(std::string_view data, std::vector<std::string_view>& elements) {
   const char* const end = data.data() + data.size();
-  const char* const first = skip_ws(skip_ws(data.data(), end) + 1, end);
-  if (*first != '"') return errc::malformed_json;  // "[]" lands on ']' here
-  const char* const first_end = json::detail::skip_string(first, end);
-  if (is_reserved_event(std::string_view(first, static_cast<std::size_t>(first_end - first)))) {
-    return errc::malformed_json;
-  }
+  const char* const p = skip_ws(data.data(), end);
+  if (p == end || *p != '[') return errc::malformed_json;
+  const char* const q = json::detail::skip_array_elements(p, end, json::kDefaultMaxDepth, elements);
+  if (q == nullptr || skip_ws(q, end) != end) return errc::malformed_json;
   return {};
 }
 
-std::error_code check_data(PacketType type, std::string_view data) {
+std::error_code check_event_args(std::string_view data, std::vector<std::string_view>& elements) {
+  if (auto ec = check_array(data, elements)) return ec;
+  // Valid array: its first element must name the event ("[]" has none).
+  if (elements.empty() || elements.front().front() != '"') return errc::malformed_json;
+  if (is_reserved_event(elements.front())) return errc::malformed_json;
+  return {};
+}
+
+// `elements` receives the array elements of EVENT and ACK payloads.
+std::error_code check_data(PacketType type, std::string_view data, std::vector<std::string_view>& elements) {
   switch (type) {
     case PacketType::connect:
       return data.empty() ? std::error_code{} : check_value(data, true, false, false);
@@ -77,10 +84,10 @@ std::error_code check_data(PacketType type, std::string_view data) {
       return data.empty() ? std::error_code{} : make_error_code(errc::malformed_packet);
     case PacketType::event:
     case PacketType::binary_event:
-      return data.empty() ? make_error_code(errc::malformed_packet) : check_event_args(data);
+      return data.empty() ? make_error_code(errc::malformed_packet) : check_event_args(data, elements);
     case PacketType::ack:
     case PacketType::binary_ack:
-      return data.empty() ? make_error_code(errc::malformed_packet) : check_value(data, false, true, false);
+      return data.empty() ? make_error_code(errc::malformed_packet) : check_array(data, elements);
     case PacketType::connect_error:
       return data.empty() ? make_error_code(errc::malformed_packet) : check_value(data, true, false, true);
   }
@@ -94,7 +101,8 @@ bool is_valid(const PacketView& packet) {
   if (!packet.nsp.empty() && (packet.nsp[0] != '/' || packet.nsp.find(',') != std::string_view::npos)) return false;
   if (packet.id && *packet.id > kMaxAckId) return false;
   if (is_binary(packet.type) && (packet.attachments < 1 || packet.attachments > kMaxAttachments)) return false;
-  return !check_data(packet.type, packet.data);
+  std::vector<std::string_view> elements;
+  return !check_data(packet.type, packet.data, elements);
 }
 
 std::string encode(const PacketView& packet) {
@@ -115,6 +123,12 @@ std::string encode(const PacketView& packet) {
 }
 
 Result<PacketView> decode(std::string_view text) {
+  std::vector<std::string_view> elements;
+  return decode(text, elements);
+}
+
+Result<PacketView> decode(std::string_view text, std::vector<std::string_view>& elements) {
+  elements.clear();
   if (text.empty()) return errc::empty_packet;
   if (text[0] < '0' || text[0] > '6') return errc::unknown_packet_type;
   PacketView packet;
@@ -158,7 +172,8 @@ Result<PacketView> decode(std::string_view text) {
   }
 
   packet.data = text.substr(i);
-  if (auto ec = check_data(packet.type, packet.data)) {
+  if (auto ec = check_data(packet.type, packet.data, elements)) {
+    elements.clear();
     // "2/admin" (no comma) swallowed whatever followed the namespace.
     if (nsp_unterminated && packet.data.empty()) return errc::bad_namespace;
     return ec;

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "scansync/proto/engine_io.h"
+#include "scansync/proto/json_text.h"
 
 namespace scansync::sio {
 namespace {
@@ -264,6 +265,47 @@ TEST(SioEncode, RoundTripsThroughDecode) {
     EXPECT_EQ(back->data, p.data) << text;
     EXPECT_EQ(back->attachments, p.attachments) << text;
   }
+}
+
+TEST(SioDecodeElements, EventAndAckElementsMatchSplitArray) {
+  std::vector<std::string_view> elements{"stale"};
+  auto p = decode(R"(2/admin,7 [ "scan:created" , {"a":[1,{"b":"]"}]}, 2 ,null ] )", elements);
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(elements, (std::vector<std::string_view>{R"("scan:created")", R"({"a":[1,{"b":"]"}]})", "2", "null"}));
+  auto split = json::split_array(p->data);
+  ASSERT_TRUE(split.ok());
+  EXPECT_EQ(elements, *split);
+
+  ASSERT_TRUE(decode("312[]", elements).ok());
+  EXPECT_TRUE(elements.empty());
+  ASSERT_TRUE(decode(R"(3[1,"x"])", elements).ok());
+  EXPECT_EQ(elements, (std::vector<std::string_view>{"1", R"("x")"}));
+  ASSERT_TRUE(decode(R"(51-["x",{"_placeholder":true,"num":0}])", elements).ok());
+  EXPECT_EQ(elements.size(), 2u);
+
+  // Other types leave it empty.
+  ASSERT_TRUE(decode(R"(0{"sid":"x"})", elements).ok());
+  EXPECT_TRUE(elements.empty());
+}
+
+TEST(SioDecodeElements, FailuresLeaveNoElements) {
+  std::vector<std::string_view> elements;
+  for (const char* bad : {R"(2["a",1)", R"(2["a",])", R"(2["a"]x)", R"(2[])", R"(2[1,"a"])", R"(2["connect",1])",
+                          R"(3[1,])", R"(3{"a":1})", "2", R"(2["a\x"])"}) {
+    auto p = decode(bad, elements);
+    EXPECT_FALSE(p.ok()) << bad;
+    EXPECT_TRUE(elements.empty()) << bad;
+    EXPECT_EQ(decode(bad).ok(), p.ok()) << bad;
+  }
+  // The outer array counts as one level of kDefaultMaxDepth.
+  const std::string deep = "2[\"a\"," + std::string(json::kDefaultMaxDepth, '[') +
+                           std::string(json::kDefaultMaxDepth, ']') + "]";
+  EXPECT_FALSE(decode(deep, elements).ok());
+  EXPECT_TRUE(elements.empty());
+  const std::string ok = "2[\"a\"," + std::string(json::kDefaultMaxDepth - 1, '[') +
+                         std::string(json::kDefaultMaxDepth - 1, ']') + "]";
+  EXPECT_TRUE(decode(ok, elements).ok());
+  EXPECT_EQ(elements.size(), 2u);
 }
 
 TEST(SioIsValid, RejectsWhatCannotBeEncoded) {

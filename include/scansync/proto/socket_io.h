@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "scansync/proto/errors.h"
 #include "scansync/result.h"
@@ -48,5 +49,12 @@ bool is_valid(const PacketView& packet);
 // follow), malformed_packet (payload absent where required, or present on
 // DISCONNECT), malformed_json (invalid JSON or wrong shape).
 Result<PacketView> decode(std::string_view text);
+// The same, and for EVENT and ACK packets (binary ones included) the raw
+// text of the data array's elements, whitespace trimmed, as
+// json::split_array() would return them: found in the one validation pass.
+// `elements` is cleared first (and left empty on failure or for other
+// types); its capacity is reused, so a caller decoding many packets with
+// one vector does not allocate per packet. The views point into `text`.
+Result<PacketView> decode(std::string_view text, std::vector<std::string_view>& elements);
 
 }  // namespace scansync::sio
