@@ -151,6 +151,7 @@ void ClientCore::on_transport_open() {
   impl_->run_input([&] { impl_->transport_open(); });
 }
 void ClientCore::on_transport_text(std::string_view frame) {
+  Impl::FrameLoan loan(*impl_, frame);
   impl_->run_input([&] { impl_->transport_text(frame); });
 }
 void ClientCore::on_transport_binary(std::string_view frame) {
@@ -164,6 +165,7 @@ void ClientCore::on_timer() {
 }
 
 std::vector<Action> ClientCore::take_actions() {
+  if (impl_->actions.empty()) return {};  // most frames (events) cause none
   std::vector<Action> out;
   out.swap(impl_->actions);
   return out;

@@ -1,6 +1,10 @@
 // Handlers calling back into the core from inside a callback.
 #include <gtest/gtest.h>
 
+#include <stdexcept>
+#include <string>
+#include <vector>
+
 #include "client_test_support.h"
 
 namespace scansync::client::testing {
@@ -126,6 +130,62 @@ TEST(ClientCoreReentrancy, ServerAckRequestIsNotAnsweredAfterAHandlerDisconnects
   s.core.on("q", [&](const Event&) { s.core.disconnect(); });
   s.feed(R"(427["q"])");
   EXPECT_EQ(s.take_frames(), (std::vector<std::string>{"41"}));
+}
+
+// Events borrow the frame they came in (no copy) while that frame's input
+// runs; a frame fed from a handler is gone before its event is delivered,
+// so that event must have been copied.
+TEST(ClientCoreReentrancy, FrameFedFromAHandlerIsCopiedBeforeItsBufferGoes) {
+  ScriptedServer s;
+  s.connect_fully();
+  std::vector<std::string> seen;
+  s.core.on("*", [&](const Event& e) {
+    seen.push_back(std::string(e.name) + (e.args.empty() ? "" : " " + std::string(e.args[0])));
+    if (e.name == "outer") {
+      std::string inner = R"(42["inner",{"x":"inner"}])";
+      s.core.on_transport_text(inner);
+      inner.assign(inner.size(), 'Z');  // what the views would read if not copied
+      std::string acked = R"(42["acked",{"y":1}])";
+      s.core.on_transport_text(acked);
+      acked.assign(acked.size(), 'Z');
+    }
+  });
+  s.feed(R"(42["outer",{"x":"outer"}])");
+  EXPECT_EQ(seen, (std::vector<std::string>{R"(outer {"x":"outer"})", R"(inner {"x":"inner"})",
+                                            R"(acked {"y":1})"}));
+}
+
+TEST(ClientCoreReentrancy, AThrowingHandlerLeavesLaterEventsIntact) {
+  ScriptedServer s;
+  s.connect_fully();
+  std::vector<std::string> seen;
+  s.core.on("*", [&](const Event& e) {
+    seen.push_back(std::string(e.name) + (e.args.empty() ? "" : " " + std::string(e.args[0])));
+    if (e.name == "boom") {
+      std::string inner = R"(42["after",[1,2,3]])";
+      s.core.on_transport_text(inner);
+      inner.assign(inner.size(), 'Z');
+      throw std::runtime_error("handler failed");
+    }
+  });
+  {
+    std::string frame = R"(42["boom",{}])";
+    EXPECT_THROW(s.core.on_transport_text(frame), std::runtime_error);
+    frame.assign(frame.size(), 'Z');
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"boom {}"}));
+  s.feed(R"(42["next",true])");  // the next input delivers what was left
+  EXPECT_EQ(seen, (std::vector<std::string>{"boom {}", "after [1,2,3]", "next true"}));
+}
+
+TEST(ClientCoreReentrancy, EscapedEventNamesAreDecoded) {
+  ScriptedServer s;
+  s.connect_fully();
+  s.feed(R"(42["scan\u003acreated",{"id":"1"}])");
+  s.feed(R"(42["tab\there",1])");
+  ASSERT_EQ(s.events_named("scan:created").size(), 1u);
+  EXPECT_EQ(s.events_named("scan:created")[0].args, (std::vector<std::string>{R"({"id":"1"})"}));
+  EXPECT_EQ(s.events_named("tab\there").size(), 1u);
 }
 
 }  // namespace

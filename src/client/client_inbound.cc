@@ -136,25 +136,33 @@ void ClientCore::Impl::on_socket_packet(std::string_view text) {
 }
 
 // `items`: the packet's validated array (sio::decode checked that the first
-// element is a string literal).
+// element is a string literal); used as the argument list in place.
 void ClientCore::Impl::on_event(const sio::PacketView& p, std::vector<std::string_view>& items) {
   if (items.empty()) {
     protocol_error("EVENT without a name");
     return;
   }
-  auto name = json::unquote(items.front());
-  if (!name.ok()) {
-    protocol_error("EVENT name is not a string");
-    return;
+  // A validated literal without escapes reads as its contents: no decoding.
+  const std::string_view literal = items.front();
+  std::string_view name = literal.substr(1, literal.size() - 2);
+  std::string unescaped;
+  if (name.find('\\') != std::string_view::npos) {
+    auto decoded = json::unquote(literal);
+    if (!decoded.ok()) {
+      protocol_error("EVENT name is not a string");
+      return;
+    }
+    unescaped = std::move(decoded).value();
+    name = unescaped;
   }
-  std::vector<std::string_view> args(items.begin() + 1, items.end());
+  items.erase(items.begin());
   // Connection state recovery: the server appends the packet's offset as a
   // last string argument; it is ours to keep, not the application's.
-  if (pid && !args.empty() && json_object::is_string_literal(args.back())) {
-    offset = std::string(args.back());
-    args.pop_back();
+  if (pid && !items.empty() && json_object::is_string_literal(items.back())) {
+    if (offset) offset->assign(items.back()); else offset.emplace(items.back());
+    items.pop_back();
   }
-  notify_event(*name, args, p.id);
+  notify_event(name, items, p.id);
 }
 
 void ClientCore::Impl::on_ack(const sio::PacketView& p, const std::vector<std::string_view>& items) {

@@ -3,6 +3,8 @@
 // handler that calls back into the core (emit, disconnect, off, connect)
 // always sees consistent state, and its own effects are queued behind the
 // notifications already recorded.
+#include <algorithm>
+#include <functional>
 #include <type_traits>
 #include <utility>
 
@@ -13,12 +15,27 @@ namespace scansync::client {
 void ClientCore::Impl::set_status(const StatusInfo& next) {
   if (next == status) return;
   status = next;
-  notes.emplace_back(StatusNote{next});
+  notes.push(StatusNote{next});
 }
 
 void ClientCore::Impl::notify_event(std::string_view name, const std::vector<std::string_view>& args,
                                     std::optional<std::uint64_t> reply_ack_id) {
-  notes.emplace_back(EventNote{OwnedTexts::copy_of(name, args), reply_ack_id, session});
+  const bool borrow = lent(name) && std::all_of(args.begin(), args.end(), [this](auto a) { return lent(a); });
+  notes.push(EventNote{borrow ? NoteTexts::borrow(name, args) : NoteTexts::copy_of(name, args), reply_ack_id, session});
+}
+
+bool ClientCore::Impl::lent(std::string_view text) const {
+  // std::less_equal: a total order even for pointers into different objects.
+  const std::less_equal<const char*> le;
+  return le(lent_frame.data(), text.data()) &&
+         le(text.data() + text.size(), lent_frame.data() + lent_frame.size());
+}
+
+void ClientCore::Impl::own_borrowed_notes() {
+  notes.for_each([](Notification& n) {
+    if (auto* e = std::get_if<EventNote>(&n)) e->texts.own();
+    if (auto* a = std::get_if<AckNote>(&n)) a->texts.own();
+  });
 }
 
 void ClientCore::Impl::notify_error(std::string_view code, std::string_view message,
@@ -29,7 +46,8 @@ void ClientCore::Impl::notify_error(std::string_view code, std::string_view mess
 
 void ClientCore::Impl::notify_ack(AckHandler handler, std::error_code ec, const std::vector<std::string_view>& args) {
   if (!handler) return;
-  notes.emplace_back(AckNote{std::move(handler), ec, OwnedTexts::copy_of({}, args)});
+  const bool borrow = std::all_of(args.begin(), args.end(), [this](auto a) { return lent(a); });
+  notes.push(AckNote{std::move(handler), ec, borrow ? NoteTexts::borrow({}, args) : NoteTexts::copy_of({}, args)});
 }
 
 void ClientCore::Impl::fail_all_acks(std::error_code ec) {
@@ -37,19 +55,14 @@ void ClientCore::Impl::fail_all_acks(std::error_code ec) {
 }
 
 void ClientCore::Impl::drop_stale_notifications() {
-  std::deque<Notification> kept;
-  for (auto& n : notes) {
-    if (std::holds_alternative<AckNote>(n)) kept.push_back(std::move(n));
-  }
-  notes.swap(kept);
+  notes.keep_if([](const Notification& n) { return std::holds_alternative<AckNote>(n); });
 }
 
 void ClientCore::Impl::settle() {
   // Handlers may append notifications (through re-entrant calls); the loop
   // drains them too. A throwing handler leaves the rest for the next input.
   while (!notes.empty()) {
-    Notification n = std::move(notes.front());
-    notes.pop_front();
+    Notification n = notes.pop();
     DepthGuard guard(depth);
     deliver(n);
   }
@@ -60,7 +73,8 @@ void ClientCore::Impl::deliver(Notification& n) {
   if (auto* s = std::get_if<StatusNote>(&n)) {
     dispatcher.dispatch(s->info);
   } else if (auto* e = std::get_if<EventNote>(&n)) {
-    dispatcher.dispatch(Event{e->texts.name, e->texts.args});
+    e->texts.args_into(delivery_args);
+    dispatcher.dispatch(Event{e->texts.name(), delivery_args});
     // The server asked for an ack: answered after delivery, empty, and only
     // if the connection it came on is still up (handlers cannot answer
     // themselves in this API; see client_core.h).
@@ -68,7 +82,8 @@ void ClientCore::Impl::deliver(Notification& n) {
       send_socket(sio::PacketType::ack, e->reply_ack_id, "[]");
     }
   } else if (auto* a = std::get_if<AckNote>(&n)) {
-    a->handler(a->ec, a->texts.args);
+    a->texts.args_into(delivery_args);
+    a->handler(a->ec, delivery_args);
   }
 }
 

@@ -106,7 +106,25 @@ struct ClientCore::Impl {
   void drop_stale_notifications();  // a disconnect(): nothing queued before it is delivered, except acks
   void settle();
   void deliver(Notification& n);
+  bool lent(std::string_view text) const;  // `text` lies inside lent_frame
+  void own_borrowed_notes();
   void sync_timer();
+
+  // Lends the frame of an input to the notes it causes (see notification.h):
+  // they may point into it, and whatever is still queued when the input
+  // returns (normally nothing: settle() drained it) is made to own its texts.
+  // Runs on exceptions from handlers too.
+  struct FrameLoan {
+    FrameLoan(Impl& i, std::string_view frame) : impl(i), previous(i.lent_frame) { impl.lent_frame = frame; }
+    ~FrameLoan() {
+      if (!impl.notes.empty()) impl.own_borrowed_notes();
+      impl.lent_frame = previous;
+    }
+    FrameLoan(const FrameLoan&) = delete;
+    FrameLoan& operator=(const FrameLoan&) = delete;
+    Impl& impl;
+    std::string_view previous;
+  };
 
   struct DepthGuard {
     explicit DepthGuard(int& d) : depth(d) { ++depth; }
@@ -161,7 +179,12 @@ struct ClientCore::Impl {
 
   // ---- Output ----
   std::vector<Action> actions;
-  std::deque<Notification> notes;
+  NoteQueue notes;
+  std::string_view lent_frame;  // the frame notes may borrow from (FrameLoan)
+  // The arguments handed to the handler being called: deliver() is never
+  // nested (handlers run with depth > 0, and only depth 0 settles), so one
+  // vector serves every delivery and keeps its capacity.
+  std::vector<std::string_view> delivery_args;
   int depth = 0;  // > 0 while an input or a callback runs
 };
 

@@ -1,27 +1,50 @@
 #include "notification.h"
 
+#include <cstring>
+
 #include "scansync/proto/json_text.h"
 
 namespace scansync::client {
 
-OwnedTexts OwnedTexts::copy_of(std::string_view name, const std::vector<std::string_view>& args) {
-  std::size_t total = name.size();
-  for (auto a : args) total += a.size();
-  OwnedTexts out;
-  out.storage = std::make_unique<std::string>();
-  std::string& s = *out.storage;
-  s.reserve(total);  // no reallocation below: the views are taken afterwards by offset
-  s.append(name);
-  for (auto a : args) s.append(a);
-  std::size_t at = 0;
-  out.name = std::string_view(s).substr(at, name.size());
-  at += name.size();
-  out.args.reserve(args.size());
-  for (auto a : args) {
-    out.args.push_back(std::string_view(s).substr(at, a.size()));
-    at += a.size();
-  }
+void NoteTexts::set_args(const std::vector<std::string_view>& args) {
+  count_ = args.size();
+  if (count_ > kInlineArgs) more_.resize(count_ - kInlineArgs);
+  for (std::size_t i = 0; i < count_; ++i) arg(i) = args[i];
+}
+
+NoteTexts NoteTexts::borrow(std::string_view name, const std::vector<std::string_view>& args) {
+  NoteTexts out;
+  out.name_ = name;
+  out.set_args(args);
+  out.borrowed_ = true;
   return out;
+}
+
+NoteTexts NoteTexts::copy_of(std::string_view name, const std::vector<std::string_view>& args) {
+  NoteTexts out = borrow(name, args);
+  out.own();
+  return out;
+}
+
+void NoteTexts::own() {
+  if (!borrowed_) return;
+  std::size_t total = name_.size();
+  for (std::size_t i = 0; i < count_; ++i) total += arg(i).size();
+  storage_ = std::make_unique<char[]>(total == 0 ? 1 : total);
+  char* at = storage_.get();
+  auto copy = [&at](std::string_view& view) {
+    if (!view.empty()) std::memcpy(at, view.data(), view.size());
+    view = std::string_view(at, view.size());
+    at += view.size();
+  };
+  copy(name_);
+  for (std::size_t i = 0; i < count_; ++i) copy(arg(i));
+  borrowed_ = false;
+}
+
+void NoteTexts::args_into(std::vector<std::string_view>& out) const {
+  out.clear();
+  for (std::size_t i = 0; i < count_; ++i) out.push_back(i < kInlineArgs ? inline_[i] : more_[i - kInlineArgs]);
 }
 
 std::string error_json(std::string_view code, std::string_view message, std::string_view extra_members) {
