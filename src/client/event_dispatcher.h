@@ -3,10 +3,12 @@
 // event) and status handlers, sharing one id space for off().
 //
 // Re-entrancy: a handler may subscribe, unsubscribe or interrupt while a
-// dispatch runs. A dispatch iterates a snapshot of the subscriptions taken
-// when it starts: handlers added meanwhile wait for the next dispatch,
-// handlers removed meanwhile are skipped, and a handler removing itself stays
-// alive until it returns (the snapshot shares ownership).
+// dispatch runs. A dispatch sees the subscriptions as they were when it
+// started: handlers added meanwhile wait for the next dispatch (their ids are
+// newer than the dispatch), handlers removed meanwhile are skipped, and a
+// handler removing itself stays alive until it returns (removal during a
+// dispatch only marks the entry; the list is compacted once no dispatch
+// runs). So a dispatch copies nothing and allocates nothing.
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -35,7 +37,7 @@ class EventDispatcher {
   // when a handler disconnects the client: nothing may be called after that).
   void interrupt() { ++generation_; }
 
-  std::size_t size() const { return subs_.size(); }
+  std::size_t size() const { return active_; }
 
  private:
   struct Subscription {
@@ -46,9 +48,16 @@ class EventDispatcher {
     EventHandler on_event;
     StatusHandler on_status;
   };
-  std::vector<std::shared_ptr<Subscription>> snapshot(bool status, std::string_view name) const;
+  template <class Call>
+  void dispatch_to(bool status, std::string_view name, Call call);
+  void compact();
 
-  std::vector<std::shared_ptr<Subscription>> subs_;
+  // In subscription (= id) order. Entries are heap objects so a running
+  // handler stays put when the vector grows.
+  std::vector<std::unique_ptr<Subscription>> subs_;
+  std::size_t active_ = 0;
+  int dispatching_ = 0;          // nesting depth of dispatch()
+  bool has_inactive_ = false;    // entries removed during a dispatch, not yet erased
   SubscriptionId next_id_ = 1;
   std::uint64_t generation_ = 0;
 };

@@ -95,5 +95,63 @@ TEST(EventDispatcher, InterruptStopsTheRunningDispatch) {
   EXPECT_EQ(later, 1);
 }
 
+TEST(EventDispatcher, ClearDuringDispatchKeepsTheRunningHandlerAliveAndStopsTheRest) {
+  EventDispatcher d;
+  std::string captured = "alive";
+  std::string seen;
+  int later = 0;
+  d.on("a", [&, captured](const Event&) {
+    d.clear();
+    seen = captured;
+  });
+  d.on("a", [&](const Event&) { ++later; });
+  d.dispatch(Event{"a", kNoArgs});
+  EXPECT_EQ(seen, "alive");
+  EXPECT_EQ(later, 0);
+  EXPECT_EQ(d.size(), 0u);
+  d.on("a", [&](const Event&) { ++later; });
+  d.dispatch(Event{"a", kNoArgs});
+  EXPECT_EQ(later, 1);
+}
+
+TEST(EventDispatcher, NestedDispatchAndRemovalDuringIt) {
+  EventDispatcher d;
+  std::vector<std::string> calls;
+  SubscriptionId b_id = 0;
+  d.on("a", [&](const Event&) {
+    calls.push_back("a");
+    d.dispatch(Event{"b", kNoArgs});  // the inner dispatch removes "b" while the outer one runs
+    d.on("a", [&](const Event&) { calls.push_back("a-late"); });
+  });
+  b_id = d.on("b", [&](const Event&) {
+    calls.push_back("b");
+    d.off(b_id);
+  });
+  d.on("*", [&](const Event& e) { calls.push_back("*" + std::string(e.name)); });
+  d.dispatch(Event{"a", kNoArgs});
+  EXPECT_EQ(calls, (std::vector<std::string>{"a", "b", "*b", "*a"}));
+  EXPECT_EQ(d.size(), 3u);  // a, *, a-late
+  calls.clear();
+  d.dispatch(Event{"b", kNoArgs});
+  EXPECT_EQ(calls, (std::vector<std::string>{"*b"}));
+  d.off(b_id);  // already removed: harmless
+  EXPECT_EQ(d.size(), 3u);
+}
+
+TEST(EventDispatcher, AThrowingHandlerLeavesTheDispatcherUsable) {
+  EventDispatcher d;
+  int calls = 0;
+  SubscriptionId id = 0;
+  id = d.on("a", [&](const Event&) {
+    d.off(id);
+    throw 1;
+  });
+  d.on("a", [&](const Event&) { ++calls; });
+  EXPECT_THROW(d.dispatch(Event{"a", kNoArgs}), int);
+  EXPECT_EQ(d.size(), 1u);
+  d.dispatch(Event{"a", kNoArgs});
+  EXPECT_EQ(calls, 1);
+}
+
 }  // namespace
 }  // namespace scansync::client
