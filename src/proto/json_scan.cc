@@ -108,6 +108,7 @@ SCANSYNC_ALWAYS_INLINE inline const char* string_run(const char* p, const char* 
   for (;;) {
     p = plain_run(p, end);
     if (p == end) return nullptr;
+    if (*p == '"') return p + 1;  // the usual end: no escape, all ASCII
     switch (cls(*p)) {
       case kQuote:
         return p + 1;
@@ -162,7 +163,7 @@ const char* skip_literal(const char* p, const char* end, const char* word, std::
 }
 
 // `p` is where an object member is expected: "key" ws ':' ws.
-const char* skip_member_key(const char* p, const char* end) {
+SCANSYNC_ALWAYS_INLINE inline const char* skip_member_key(const char* p, const char* end) {
   if (p == end || *p != '"') return nullptr;
   p = string_run(p, end);
   if (p == nullptr) return nullptr;
@@ -213,6 +214,7 @@ const char* skip_string(const char* p, const char* end) { return string_run(p, e
 
 const char* skip_value(const char* p, const char* end, std::size_t max_depth) {
   NestingStack stack;
+  bool in_object = false;  // the innermost open container is an object (cached stack top)
   for (;;) {
     // A value starts at p.
     if (p == end) return nullptr;
@@ -225,6 +227,7 @@ const char* skip_value(const char* p, const char* end, std::size_t max_depth) {
           break;
         }
         stack.push(true);
+        in_object = true;
         p = skip_member_key(p, end);
         if (p == nullptr) return nullptr;
         continue;
@@ -236,6 +239,7 @@ const char* skip_value(const char* p, const char* end, std::size_t max_depth) {
           break;
         }
         stack.push(false);
+        in_object = false;
         continue;
       case '"': p = string_run(p, end); break;
       case 't': p = skip_literal(p, end, "true", 4); break;
@@ -249,15 +253,15 @@ const char* skip_value(const char* p, const char* end, std::size_t max_depth) {
       if (stack.empty()) return p;
       p = skip_ws(p, end);
       if (p == end) return nullptr;
-      const bool object = stack.top_is_object();
       if (*p == ',') {
         p = skip_ws(p + 1, end);
-        if (object && (p = skip_member_key(p, end)) == nullptr) return nullptr;
+        if (in_object && (p = skip_member_key(p, end)) == nullptr) return nullptr;
         break;
       }
-      if (*p != (object ? '}' : ']')) return nullptr;
+      if (*p != (in_object ? '}' : ']')) return nullptr;
       ++p;
       stack.pop();
+      in_object = !stack.empty() && stack.top_is_object();
     }
   }
 }

@@ -10,8 +10,15 @@
 
 namespace scansync::json::detail {
 
+inline bool is_ws(char c) {
+  // One compare for the usual case (a byte above ' '), then a bit test.
+  constexpr std::uint64_t kWs = (1ull << ' ') | (1ull << '\n') | (1ull << '\r') | (1ull << '\t');
+  const auto u = static_cast<unsigned char>(c);
+  return u <= ' ' && ((kWs >> u) & 1) != 0;
+}
+
 inline const char* skip_ws(const char* p, const char* end) {
-  while (p != end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) ++p;
+  while (p != end && is_ws(*p)) ++p;
   return p;
 }
 
