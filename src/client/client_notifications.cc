@@ -21,7 +21,10 @@ void ClientCore::Impl::set_status(const StatusInfo& next) {
 void ClientCore::Impl::notify_event(std::string_view name, const std::vector<std::string_view>& args,
                                     std::optional<std::uint64_t> reply_ack_id) {
   const bool borrow = lent(name) && std::all_of(args.begin(), args.end(), [this](auto a) { return lent(a); });
-  notes.push(EventNote{borrow ? NoteTexts::borrow(name, args) : NoteTexts::copy_of(name, args), reply_ack_id, session});
+  EventNote& note = notes.emplace<EventNote>();
+  note.texts.assign(name, args, borrow);
+  note.reply_ack_id = reply_ack_id;
+  note.session = session;
 }
 
 bool ClientCore::Impl::lent(std::string_view text) const {

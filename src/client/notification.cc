@@ -12,6 +12,14 @@ void NoteTexts::set_args(const std::vector<std::string_view>& args) {
   for (std::size_t i = 0; i < count_; ++i) arg(i) = args[i];
 }
 
+void NoteTexts::assign(std::string_view name, const std::vector<std::string_view>& args, bool borrow) {
+  storage_.reset();
+  name_ = name;
+  set_args(args);
+  borrowed_ = true;
+  if (!borrow) own();
+}
+
 NoteTexts NoteTexts::borrow(std::string_view name, const std::vector<std::string_view>& args) {
   NoteTexts out;
   out.name_ = name;

@@ -30,6 +30,8 @@ class NoteTexts {
   // The views must stay valid until own() or until the note is delivered.
   static NoteTexts borrow(std::string_view name, const std::vector<std::string_view>& args);
   static NoteTexts copy_of(std::string_view name, const std::vector<std::string_view>& args);
+  // Sets the texts in place: borrowed, or copied when `borrow` is false.
+  void assign(std::string_view name, const std::vector<std::string_view>& args, bool borrow);
 
   bool borrowed() const { return borrowed_; }
   // Copies borrowed texts into the note's own buffer; no-op once owned.
@@ -78,6 +80,11 @@ class NoteQueue {
   bool empty() const { return head_ == items_.size(); }
   std::size_t size() const { return items_.size() - head_; }
   void push(Notification n) { items_.push_back(std::move(n)); }
+  // A default-constructed T at the back, to fill in place (no moves).
+  template <class T>
+  T& emplace() {
+    return std::get<T>(items_.emplace_back(std::in_place_type<T>));
+  }
   // Precondition: !empty().
   Notification pop() {
     Notification n = std::move(items_[head_++]);

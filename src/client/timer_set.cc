@@ -4,6 +4,7 @@ namespace scansync::client {
 
 void TimerSet::clear_all() {
   for (auto& d : deadlines_) d.reset();
+  changed_ = true;
 }
 
 bool TimerSet::due(std::size_t slot, TimePoint now) const {
@@ -20,6 +21,8 @@ std::optional<TimePoint> TimerSet::earliest() const {
 }
 
 std::optional<Action> TimerSet::reconcile() {
+  if (!changed_) return std::nullopt;
+  changed_ = false;
   const auto want = earliest();
   if (want == armed_) return std::nullopt;
   armed_ = want;

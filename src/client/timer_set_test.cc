@@ -51,6 +51,21 @@ TEST(TimerSet, FiredTimerIsReArmedEvenForTheSameDeadline) {
   EXPECT_FALSE(t.reconcile().has_value());  // a fired timer needs no cancel
 }
 
+TEST(TimerSet, UnchangedDeadlinesAskNothing) {
+  TimerSet t(2);
+  t.set(0, at(500));
+  ASSERT_TRUE(t.reconcile().has_value());
+  t.set(0, at(500));  // the same again
+  EXPECT_FALSE(t.reconcile().has_value());
+  t.set(0, at(200));  // moved and back before anyone looked
+  t.set(0, at(500));
+  EXPECT_FALSE(t.reconcile().has_value());
+  t.set(0, at(600));
+  auto a = t.reconcile();
+  ASSERT_TRUE(a && std::holds_alternative<ArmTimer>(*a));
+  EXPECT_EQ(std::get<ArmTimer>(*a).deadline, at(600));
+}
+
 TEST(TimerSet, Due) {
   TimerSet t(2);
   t.set(1, at(10));
