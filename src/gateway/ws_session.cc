@@ -1,158 +1,317 @@
 // One WebSocket connection carrying an Engine.IO session: either the
 // session's first transport (EIO=4&transport=websocket, no sid), or a probe
-// upgrading a long-polling session (with sid). One read and at most one
-// write outstanding; frames are pulled from the session one at a time.
+// upgrading a long-polling session (with sid).
+//
+// The framing is ours (ws_frame.h), not beast::websocket::stream's, so that
+// every byte leaves through one ordered path: each flush gathers the 101
+// answer, control replies and every frame waiting in the session into ONE
+// writev (the kernel's per-send cost dominated fan-out when each frame was
+// its own send). A frame's payload is the session's shared Frame buffer (a
+// broadcast encodes it once for all recipients); only the 2-10 byte header is
+// per connection.
+//
+// Reading holds no per-connection buffer while idle: the socket is watched
+// for readability and read into a per-thread scratch buffer; only the tail of
+// an incomplete frame is copied into the connection.
+#include <array>
 #include <chrono>
+#include <vector>
 
-#include <boost/beast/websocket.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 
 #include "gateway/beast_adapters.h"
+#include "gateway/ws_frame.h"
 
 namespace scansync::gateway {
 namespace {
 
 namespace asio = boost::asio;
-namespace websocket = beast::websocket;
+using tcp = asio::ip::tcp;
+
+constexpr std::size_t kMaxBuffersPerWrite = 128;  // 64 frames (header + payload)
+constexpr std::size_t kMaxBytesPerWrite = 256 * 1024;
+constexpr std::size_t kScratchSize = 64 * 1024;
+constexpr auto kCloseTimeout = std::chrono::seconds(5);  // waiting for the peer's close frame
+
+char* scratch_buffer() {
+  thread_local std::unique_ptr<char[]> scratch(new char[kScratchSize]);
+  return scratch.get();
+}
+
+std::string handshake_error(int status) {
+  // Like beast::websocket's refusals: 426 names the version we speak.
+  if (status == 426) {
+    return "HTTP/1.1 426 Upgrade Required\r\nSec-WebSocket-Version: 13\r\nConnection: close\r\nContent-Length: 0\r\n\r\n";
+  }
+  return "HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n";
+}
 
 class WsSession final : public WsPort, public Closable, public std::enable_shared_from_this<WsSession> {
  public:
-  WsSession(std::shared_ptr<Gateway::Impl> impl, beast::tcp_stream stream, EngineRoute route, HandshakeInfo handshake,
-            bool engine_only)
-      : impl_(std::move(impl)),
-        ws_(stream.release_socket()),
-        route_(std::move(route)),
-        handshake_(std::move(handshake)),
-        engine_only_(engine_only) {}
+  WsSession(std::shared_ptr<Gateway::Impl> impl, tcp::socket socket)
+      : impl_(std::move(impl)), socket_(std::move(socket)), parser_(impl_->opts.max_payload) {}
   ~WsSession() override { impl_->untrack(track_id_); }
 
-  void run(Request request) {
+  void run(const Request& request, EngineRoute route, HandshakeInfo handshake, bool engine_only) {
     track_id_ = impl_->track(weak_from_this());
-    websocket::stream_base::timeout timeouts{};
-    timeouts.handshake_timeout = std::chrono::seconds(5);  // opening and closing handshakes
-    timeouts.idle_timeout = websocket::stream_base::none();  // Engine.IO's heartbeat judges liveness
-    timeouts.keep_alive_pings = false;
-    ws_.set_option(timeouts);
-    ws_.read_message_max(impl_->opts.max_payload);
-    ws_.auto_fragment(false);  // one frame per message: less framing work, one write per packet
-    ws_.set_option(websocket::stream_base::decorator(
-        [](websocket::response_type& res) { res.set(http::field::server, "scansync-gateway"); }));
-    request_ = std::move(request);
-    ws_.async_accept(request_, [self = shared_from_this()](beast::error_code ec) { self->on_accept(ec); });
+    beast::error_code ec;
+    socket_.non_blocking(true, ec);
+    const auto key = request[http::field::sec_websocket_key];
+    if (request.method() != http::verb::get || request.version() != 11 || !ws::valid_client_key(key)) {
+      return refuse(400);
+    }
+    if (request[http::field::sec_websocket_version] != "13") return refuse(426);
+    control_ =
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nServer: scansync-gateway\r\n"
+        "Sec-WebSocket-Accept: " +
+        ws::accept_key(key) + "\r\n\r\n";
+
+    channel_ = impl_->next_channel();
+    if (impl_->stopped) {
+      queue_close(ws::kCloseNormal, "");
+    } else if (route.kind == EngineRoute::handshake) {
+      host_ = impl_->create_session(TransportKind::websocket, channel_, std::move(handshake), engine_only);
+    } else {
+      host_ = impl_->find(route.sid);
+      // Already upgrading or upgraded: accepted, then closed (as the reference does).
+      if (!host_ || !host_->engine().begin_upgrade(channel_, Clock::now())) {
+        host_.reset();
+        queue_close(ws::kCloseNormal, "");
+      }
+    }
+    wait_readable();
+    if (host_) {
+      host_->add_ws(channel_, weak_from_this());
+      host_->pump();  // writes the 101 with the session's first frames
+    } else {
+      flush();
+    }
   }
 
-  void pump() override {
-    if (!host_ || writing_ || closing_) return;
-    if (auto frame = host_->engine().take_ws_frame(channel_)) {
-      writing_ = true;
-      current_ = std::move(*frame);
-      ws_.text(!current_.binary);
-      ws_.async_write(asio::buffer(*current_.bytes), [self = shared_from_this()](beast::error_code ec, std::size_t) {
-        self->on_write(ec);
-      });
-      return;
-    }
-    if (!host_->engine().ws_channel_alive(channel_)) start_close();
-  }
+  void pump() override { flush(); }
 
   void shutdown() override {
     // A WebSocket with a session closes through it (drain, then close);
     // one without (refused upgrade) has nothing to say.
-    if (!host_ && !closing_) start_close();
+    if (!host_ && !close_queued_) {
+      queue_close(ws::kCloseNormal, "");
+      flush();
+    }
   }
 
  private:
-  void on_accept(beast::error_code ec) {
-    request_ = {};
-    if (ec) return;
-    channel_ = impl_->next_channel();
-    if (impl_->stopped) return start_close();
-    if (route_.kind == EngineRoute::handshake) {
-      host_ = impl_->create_session(TransportKind::websocket, channel_, std::move(handshake_), engine_only_);
-    } else {
-      host_ = impl_->find(route_.sid);
-      // Already upgrading or upgraded: accepted, then closed (as the reference does).
-      if (!host_ || !host_->engine().begin_upgrade(channel_, Clock::now())) {
-        host_.reset();
-        read();
-        return start_close();
+  struct Outgoing {
+    Frame frame;
+    ws::Header header;
+  };
+
+  void refuse(int status) {
+    control_ = handshake_error(status);
+    close_queued_ = true;
+    peer_closed_ = true;  // nothing to wait for: close the socket once written
+    flush();
+  }
+
+  // --- writing
+
+  void queue_close(std::uint16_t code, std::string_view reason) {
+    if (close_queued_) return;
+    close_queued_ = true;
+    control_ += ws::encode_close(code, reason);
+  }
+
+  void flush() {
+    if (writing_ || dead_) return;
+    if (!close_queued_ && host_) {
+      std::size_t bytes = 0;
+      while (out_.size() * 2 < kMaxBuffersPerWrite && bytes < kMaxBytesPerWrite) {
+        auto f = host_->engine().take_ws_frame(channel_);
+        if (!f) break;
+        bytes += f->size();
+        const auto op = f->binary ? ws::Opcode::binary : ws::Opcode::text;
+        const auto size = f->size();
+        out_.push_back(Outgoing{std::move(*f), ws::encode_header(op, size)});
+      }
+      if (out_.empty() && !host_->engine().ws_channel_alive(channel_)) {
+        queue_close(ws::kCloseNormal, host_->engine().closed() ? host_->engine().close_reason() : "");
       }
     }
-    host_->add_ws(channel_, weak_from_this());
-    read();
-    host_->pump();
-  }
-
-  void read() {
-    ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
-  }
-
-  void on_read(beast::error_code ec) {
-    if (ec) {
-      if (host_) {
-        host_->engine().on_ws_closed(channel_);
-        host_->pump();
-        host_.reset();
-      }
+    if (out_.empty() && control_.empty()) {
+      out_ = {};  // an idle connection keeps no write buffers
+      buffers_ = {};
       return;
     }
-    if (host_) {
-      const auto data = buffer_.cdata();
-      std::string_view text(static_cast<const char*>(data.data()), data.size());
-      host_->engine().on_ws_frame(channel_, text, ws_.got_binary(), Clock::now());
-      buffer_.consume(buffer_.size());
-      host_->pump();
-    } else {
-      buffer_.consume(buffer_.size());
+    writing_control_ = std::move(control_);
+    control_.clear();
+    close_in_write_ = close_queued_;
+    buffers_.clear();
+    if (!writing_control_.empty()) buffers_.emplace_back(writing_control_.data(), writing_control_.size());
+    for (const auto& o : out_) {
+      buffers_.emplace_back(o.header.bytes.data(), o.header.size);
+      if (o.frame.size() > 0) buffers_.emplace_back(o.frame.bytes->data(), o.frame.bytes->size());
     }
-    read();  // keep reading while closing: the peer's close frame ends the read
+    writing_ = true;
+    asio::async_write(socket_, buffers_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      self->on_write(ec);
+    });
   }
 
   void on_write(beast::error_code ec) {
     writing_ = false;
-    current_ = {};
-    if (ec) {
-      if (host_) {
-        host_->engine().on_ws_closed(channel_);
-        host_->pump();
-      }
+    out_.clear();
+    writing_control_ = {};
+    if (ec) return lost();
+    if (close_in_write_) {
+      if (peer_closed_) return close_socket();
+      // Our close frame is out: wait (bounded) for the peer's answer.
+      socket_.shutdown(tcp::socket::shutdown_send, ec);
+      close_timer_ = std::make_unique<asio::steady_timer>(socket_.get_executor(), kCloseTimeout);
+      close_timer_->async_wait([self = shared_from_this()](beast::error_code e) {
+        if (!e) self->close_socket();
+      });
       return;
     }
-    pump();
+    flush();
   }
 
-  void start_close() {
-    if (closing_ || writing_) return;
-    closing_ = true;
-    std::string reason;
-    if (host_ && host_->engine().closed()) reason = host_->engine().close_reason();
-    if (reason.size() > 123) reason.resize(123);  // RFC 6455: the reason fits a control frame
-    ws_.async_close(websocket::close_reason(websocket::close_code::normal, reason),
-                    [self = shared_from_this()](beast::error_code) {});
+  // --- reading
+
+  void wait_readable() {
+    socket_.async_wait(tcp::socket::wait_read, [self = shared_from_this()](beast::error_code ec) {
+      self->on_readable(ec);
+    });
+  }
+
+  void on_readable(beast::error_code ec) {
+    if (dead_) return;
+    if (ec) return lost();
+    char* scratch = scratch_buffer();
+    const std::size_t n = socket_.read_some(asio::buffer(scratch, kScratchSize), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) return wait_readable();
+    if (ec) return lost();
+    consume(scratch, n);
+    if (dead_) return;
+    if (peer_closed_) {
+      if (!writing_ && close_in_write_) close_socket();
+      return;  // nothing more to read
+    }
+    wait_readable();
+  }
+
+  void consume(char* data, std::size_t n) {
+    char* base = data;
+    std::size_t size = n;
+    if (!pending_.empty()) {
+      pending_.append(data, n);
+      base = pending_.data();
+      size = pending_.size();
+    }
+    std::size_t off = 0;
+    std::size_t needed = 0;
+    bool delivered = false;
+    while (!peer_closed_) {
+      ws::Event e = parser_.next(base + off, size - off);
+      if (e.kind == ws::Event::Kind::need_more) {
+        needed = e.needed;
+        break;
+      }
+      off += e.consumed;
+      delivered |= handle(e);
+    }
+    if (peer_closed_) {
+      pending_ = {};
+    } else if (base == pending_.data()) {
+      pending_.erase(0, off);
+    } else {
+      pending_.assign(base + off, size - off);
+    }
+    if (pending_.empty()) {
+      pending_ = {};  // release: an idle connection keeps no read buffer
+    } else if (needed > pending_.capacity()) {
+      pending_.reserve(needed);  // bounded: the parser refuses frames over max_payload
+    }
+    if (delivered && host_) host_->pump();  // one pump per read: the replies gather into one write
+    flush();
+  }
+
+  // true when the session heard something (it may have output to send).
+  bool handle(const ws::Event& e) {
+    using Kind = ws::Event::Kind;
+    switch (e.kind) {
+      case Kind::text:
+      case Kind::binary:
+        if (!host_ || close_queued_) return false;
+        host_->engine().on_ws_frame(channel_, e.payload, e.kind == Kind::binary, Clock::now());
+        return true;
+      case Kind::ping:
+        if (!close_queued_) control_ += ws::encode_frame(ws::Opcode::pong, e.payload);
+        return false;
+      case Kind::close:
+        peer_closed_ = true;
+        queue_close(e.code == 1005 ? ws::kCloseNormal : e.code, "");
+        return detach();
+      case Kind::error:
+        peer_closed_ = true;  // no more reading: close the socket once our close frame is out
+        queue_close(e.code, "");
+        return detach();
+      case Kind::pong:
+      case Kind::fragment:
+      case Kind::need_more:
+        return false;
+    }
+    return false;
+  }
+
+  // The WebSocket ends for the session; returns whether there was one.
+  bool detach() {
+    if (!host_) return false;
+    host_->engine().on_ws_closed(channel_);
+    auto host = std::move(host_);
+    host_.reset();
+    host->pump();
+    return false;
+  }
+
+  void lost() {
+    detach();
+    close_socket();
+  }
+
+  void close_socket() {
+    if (dead_) return;
+    dead_ = true;
+    beast::error_code ec;
+    socket_.close(ec);
+    if (close_timer_) close_timer_->cancel();
+    pending_ = {};
   }
 
   std::shared_ptr<Gateway::Impl> impl_;
-  // A plain socket below: the websocket stream keeps its own timeouts, and
-  // beast::tcp_stream's per-operation timer bookkeeping showed in profiles.
-  websocket::stream<asio::ip::tcp::socket> ws_;
-  EngineRoute route_;
-  HandshakeInfo handshake_;
-  bool engine_only_;
-  Request request_;
-  beast::flat_buffer buffer_;
+  tcp::socket socket_;
+  ws::Parser parser_;
   std::shared_ptr<SessionHost> host_;
   std::uint64_t channel_ = 0;
   std::uint64_t track_id_ = 0;
-  Frame current_;  // the frame being written: its buffer must live until the write completes
+  std::string pending_;          // the start of an incomplete frame
+  std::string control_;          // bytes to write before the next frames: 101, pongs, close
+  std::string writing_control_;  // control_ of the write in flight
+  std::vector<Outgoing> out_;    // frames of the write in flight (their buffers must live until it completes)
+  std::vector<asio::const_buffer> buffers_;
+  std::unique_ptr<asio::steady_timer> close_timer_;
   bool writing_ = false;
-  bool closing_ = false;
+  bool close_queued_ = false;    // a close frame (or a refusal) is queued or written: nothing follows it
+  bool close_in_write_ = false;  // the write in flight ends with it
+  bool peer_closed_ = false;     // the peer closed, or broke the protocol: no more reading
+  bool dead_ = false;            // socket closed
 };
 
 }  // namespace
 
 void serve_websocket(const std::shared_ptr<Gateway::Impl>& impl, beast::tcp_stream stream, Request request,
                      EngineRoute route, HandshakeInfo handshake, bool engine_only) {
-  std::make_shared<WsSession>(impl, std::move(stream), std::move(route), std::move(handshake), engine_only)
-      ->run(std::move(request));
+  std::make_shared<WsSession>(impl, stream.release_socket())
+      ->run(request, std::move(route), std::move(handshake), engine_only);
 }
 
 }  // namespace scansync::gateway
