@@ -237,13 +237,10 @@ std::optional<Frame> EngineSession::take_ws_frame(std::uint64_t channel) {
   if (channel == 0) return std::nullopt;
   if (channel == probe_channel_) {
     if (probe_outbox_.empty()) return std::nullopt;
-    Frame f = std::move(probe_outbox_.front());
-    probe_outbox_.pop_front();
-    return f;
+    return probe_outbox_.pop_front();
   }
   if (channel != ws_channel_ || transport_ != TransportKind::websocket || outbox_.empty()) return std::nullopt;
-  Frame f = std::move(outbox_.front());
-  outbox_.pop_front();
+  Frame f = outbox_.pop_front();
   queued_bytes_ -= std::min(queued_bytes_, f.size());
   return f;
 }

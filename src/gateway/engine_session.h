@@ -13,12 +13,12 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace scansync::gateway {
 
@@ -37,6 +37,35 @@ struct Frame {
 };
 Frame text_frame(std::string text);
 Frame binary_frame(std::string bytes);
+
+// FIFO of frames. Not std::deque: libstdc++'s allocates ~600 bytes even
+// when empty, and every idle session holds two queues. Storage is released
+// once drained (beyond a few slots), so an idle session holds almost none.
+class FrameQueue {
+ public:
+  bool empty() const { return head_ == items_.size(); }
+  std::size_t size() const { return items_.size() - head_; }
+  void push_back(Frame f) { items_.push_back(std::move(f)); }
+  Frame pop_front() {
+    Frame f = std::move(items_[head_++]);
+    if (empty()) clear();
+    return f;
+  }
+  void clear() {
+    if (items_.capacity() > 4) {
+      items_ = {};
+    } else {
+      items_.clear();
+    }
+    head_ = 0;
+  }
+  auto begin() const { return items_.begin() + static_cast<std::ptrdiff_t>(head_); }
+  auto end() const { return items_.end(); }
+
+ private:
+  std::vector<Frame> items_;
+  std::size_t head_ = 0;
+};
 
 enum class TransportKind { polling, websocket };
 
@@ -134,7 +163,7 @@ class EngineSession {
   EngineUpper* upper_ = nullptr;
   std::function<void()> wake_;
 
-  std::deque<Frame> outbox_;
+  FrameQueue outbox_;
   std::size_t queued_bytes_ = 0;
 
   bool closed_ = false;
@@ -145,7 +174,7 @@ class EngineSession {
 
   std::uint64_t ws_channel_ = 0;     // the active WebSocket (transport_ == websocket)
   std::uint64_t probe_channel_ = 0;  // a WebSocket probing an upgrade from polling
-  std::deque<Frame> probe_outbox_;   // "3probe"
+  FrameQueue probe_outbox_;   // "3probe"
   bool probed_ = false;              // "2probe" answered: parked polls get NOOP
   bool upgraded_ = false;
 
