@@ -167,6 +167,7 @@ SCANSYNC_ALWAYS_INLINE inline const char* skip_member_key(const char* p, const c
   if (p == end || *p != '"') return nullptr;
   p = string_run(p, end);
   if (p == nullptr) return nullptr;
+  if (p != end && *p == ':') return skip_ws(p + 1, end);  // compact JSON: no space before ':'
   p = skip_ws(p, end);
   if (p == end || *p != ':') return nullptr;
   return skip_ws(p + 1, end);
@@ -218,7 +219,11 @@ const char* skip_value(const char* p, const char* end, std::size_t max_depth) {
   for (;;) {
     // A value starts at p.
     if (p == end) return nullptr;
-    switch (*p) {
+    if (*p == '"') {  // the most common value: no jump table for it
+      p = string_run(p, end);
+      if (p == nullptr) return nullptr;
+    } else {
+      switch (*p) {
       case '{':
         if (stack.depth() >= max_depth) return nullptr;
         p = skip_ws(p + 1, end);
@@ -241,11 +246,11 @@ const char* skip_value(const char* p, const char* end, std::size_t max_depth) {
         stack.push(false);
         in_object = false;
         continue;
-      case '"': p = string_run(p, end); break;
       case 't': p = skip_literal(p, end, "true", 4); break;
       case 'f': p = skip_literal(p, end, "false", 5); break;
       case 'n': p = skip_literal(p, end, "null", 4); break;
       default: p = skip_number(p, end); break;
+      }
     }
     if (p == nullptr) return nullptr;
     // A value ended at p: close finished containers, or step to the next element.
@@ -273,7 +278,8 @@ const char* skip_array_elements(const char* p, const char* end, std::size_t max_
   if (p != end && *p == ']') return p + 1;
   for (;;) {
     const char* const start = p;
-    p = skip_value(p, end, max_depth - 1);
+    // A string (an event name) needs none of skip_value's container machinery.
+    p = p != end && *p == '"' ? string_run(p, end) : skip_value(p, end, max_depth - 1);
     if (p == nullptr) return nullptr;
     elements.emplace_back(start, static_cast<std::size_t>(p - start));
     p = skip_ws(p, end);
