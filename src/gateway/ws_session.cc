@@ -29,7 +29,7 @@ namespace {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
-constexpr std::size_t kMaxBuffersPerWrite = 128;  // 64 frames (header + payload)
+constexpr std::size_t kMaxBuffersPerWrite = 64;  // 32 frames (header + payload): Asio sends at most 64 iovecs per call
 constexpr std::size_t kMaxBytesPerWrite = 256 * 1024;
 constexpr std::size_t kScratchSize = 64 * 1024;
 constexpr auto kCloseTimeout = std::chrono::seconds(5);  // waiting for the peer's close frame
@@ -151,10 +151,27 @@ class WsSession final : public WsPort, public Closable, public std::enable_share
       buffers_.emplace_back(o.header.bytes.data(), o.header.size);
       if (o.frame.size() > 0) buffers_.emplace_back(o.frame.bytes->data(), o.frame.bytes->size());
     }
+    // The socket is non-blocking: try the write now. Usually the kernel takes
+    // it all and no asynchronous operation (nor its allocation) is needed.
+    beast::error_code ec;
+    const std::size_t n = socket_.write_some(buffers_, ec);
+    if (ec && ec != asio::error::would_block && ec != asio::error::try_again) return on_write(ec);
+    if (!ec && n == asio::buffer_size(buffers_)) {
+      writing_ = true;  // on_write expects the state of a completed write
+      return on_write(ec);
+    }
     writing_ = true;
-    asio::async_write(socket_, buffers_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-      self->on_write(ec);
-    });
+    asio::async_write(socket_, consume_written(ec ? 0 : n),
+                      [self = shared_from_this()](beast::error_code e, std::size_t) { self->on_write(e); });
+  }
+
+  // Drops the first `n` written bytes from buffers_ (a partial write).
+  const std::vector<asio::const_buffer>& consume_written(std::size_t n) {
+    std::size_t i = 0;
+    while (i < buffers_.size() && n >= buffers_[i].size()) n -= buffers_[i++].size();
+    if (i < buffers_.size()) buffers_[i] += n;
+    buffers_.erase(buffers_.begin(), buffers_.begin() + static_cast<std::ptrdiff_t>(i));
+    return buffers_;
   }
 
   void on_write(beast::error_code ec) {
