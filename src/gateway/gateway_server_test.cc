@@ -301,6 +301,8 @@ TEST(GatewayServer, WebSocketBurstArrivesWholeAndInOrder) {
   GatewayOptions o = conformance();
   o.max_payload = 100000;
   o.max_write_queue_bytes = 64u << 20;
+  o.ping_interval_ms = 25000;  // no Engine.IO PING among the echoes (a slow, e.g. sanitized, run takes > 300 ms)
+  o.ping_timeout_ms = 20000;
   RunningGateway gw(o);
   RawWs ws(gw.port(), "/engine.io/?EIO=4&transport=websocket", "13", 4096);
   ASSERT_EQ(ws.next().first, 1);
