@@ -45,6 +45,8 @@ struct GatewayCliOptions {
   std::uint32_t ping_timeout_ms = 20000;
   std::uint64_t max_payload = 1000000;
   std::uint32_t connect_timeout_ms = 45000;
+  double rest_rate_per_s = 100;
+  double rest_burst = 200;
   bool conformance = false;
 };
 
@@ -69,6 +71,8 @@ int run_gateway(const GatewayCliOptions& o) {
   g.ping_timeout_ms = o.ping_timeout_ms;
   g.max_payload = o.max_payload;
   g.connect_timeout_ms = o.connect_timeout_ms;
+  g.rest_rate_per_s = o.rest_rate_per_s;
+  g.rest_burst = o.rest_burst;
   g.conformance = o.conformance;
   g.log = log_line;
   if (o.conformance) {
@@ -153,6 +157,12 @@ void register_gateway(CLI::App& app) {
   cmd->add_option("--max-payload", o->max_payload, "Largest message / polling body (bytes)")
       ->capture_default_str()
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 30));
+  cmd->add_option("--rest-rate", o->rest_rate_per_s, "REST requests per second per user, on average (0: no limit)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_option("--rest-burst", o->rest_burst, "REST requests a user may make in one burst")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   cmd->add_option("--connect-timeout", o->connect_timeout_ms, "Close connections without a Socket.IO CONNECT (ms)")
       ->capture_default_str()
       ->check(CLI::Range(1u, 3600000u));

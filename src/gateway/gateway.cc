@@ -16,7 +16,10 @@ namespace scansync::gateway {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
-Gateway::Impl::Impl(asio::io_context& io_, GatewayOptions opts_) : io(io_), opts(std::move(opts_)), acceptor(io_) {
+Gateway::Impl::Impl(asio::io_context& io_, GatewayOptions opts_) : io(io_),
+      opts(std::move(opts_)),
+      rest_limiter(opts.rest_rate_per_s, opts.rest_burst),
+      acceptor(io_) {
   engine_config.ping_interval = Millis(opts.ping_interval_ms);
   engine_config.ping_timeout = Millis(opts.ping_timeout_ms);
   engine_config.upgrade_timeout = Millis(opts.upgrade_timeout_ms);
@@ -79,6 +82,11 @@ HttpAnswer Gateway::Impl::handle_api(std::string_view method, std::string_view t
   if (!claims) {
     a.status = 401;
     a.body = api_error(auth::wire_code(claims.error()), "unauthorized");
+    return a;
+  }
+  if (!rest_limiter.allow(claims->sub, RateLimiter::Clock::now())) {
+    a.status = 429;
+    a.body = api_error("rate_limited", "too many requests for this user; retry later");
     return a;
   }
   Reply r = service->handle_http(claims->sub, method, target, body);

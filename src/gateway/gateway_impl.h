@@ -20,6 +20,7 @@
 #include "gateway/application.h"
 #include "gateway/engine_session.h"
 #include "gateway/http_routes.h"
+#include "gateway/rate_limiter.h"
 #include "scansync/auth/jwt.h"
 #include "scansync/gateway/gateway.h"
 
@@ -96,6 +97,7 @@ class Gateway::Impl : public std::enable_shared_from_this<Gateway::Impl> {
   ScanApp* scan_app = nullptr;  // app, when it is the product (not conformance)
   std::uint16_t bound_port = 0;
   auth::VerifierOptions verifier;
+  RateLimiter rest_limiter;  // REST requests per user (429 past it)
   boost::asio::ip::tcp::acceptor acceptor;
   bool stopped = false;
 

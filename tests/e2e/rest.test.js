@@ -203,3 +203,22 @@ describe('400 and 413', () => {
     assertError(await h.rest(server.url, 'GET', '/api/nothing-here', { token: token() }), 404);
   });
 });
+
+describe('429', { skip: process.env.SCANSYNC_E2E_SERVER === 'node' && 'the Node contract server has no rate limit' }, () => {
+  let limited;
+  before(async () => { limited = await h.startServer({ args: ['--rest-rate', '0.001', '--rest-burst', '3'] }); });
+  after(async () => { await limited.stop(); });
+
+  it('past the per-user burst → 429 rate_limited; another user is not affected', async () => {
+    const alice = h.mintToken(limited.secret, { sub: user('busy') });
+    for (let i = 0; i < 3; i++) {
+      const ok = await h.rest(limited.url, 'GET', '/api/scans', { token: alice });
+      assert.equal(ok.status, 200, ok.text);
+    }
+    const res = await h.rest(limited.url, 'GET', '/api/scans', { token: alice });
+    assertError(res, 429);
+    assert.equal(res.json.error.code, 'rate_limited');
+    const bob = h.mintToken(limited.secret, { sub: user('calm') });
+    assert.equal((await h.rest(limited.url, 'GET', '/api/scans', { token: bob })).status, 200);
+  });
+});
