@@ -7,7 +7,10 @@
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <type_traits>
+#include <utility>
 
+#include <boost/asio/ip/tcp.hpp>
 #include <gtest/gtest.h>
 
 #include "scansync/client/native_client.h"
@@ -157,6 +160,17 @@ TEST(NativeClient, CallsAfterDisconnectAreHarmless) {
   client->set_foreground(false);
   client->off(12345);
   SUCCEED();
+}
+
+// Regression: src/net once set BOOST_ASIO_NO_DEPRECATED (PUBLIC) while the
+// gateway did not, so `scansync` held two incompatible definitions of
+// basic_socket::close(ec) under one mangled name and `scansync watch` crashed
+// in a Debug build. This TU sees the definitions scansync_net exports; they
+// must be Asio's defaults, as everywhere else in the project.
+TEST(NativeClient, ExportsAsiosDefaultConfiguration) {
+  using CloseResult = decltype(std::declval<boost::asio::ip::tcp::socket&>().close(
+      std::declval<boost::system::error_code&>()));
+  EXPECT_TRUE((std::is_same_v<CloseResult, boost::system::error_code>));
 }
 
 }  // namespace
