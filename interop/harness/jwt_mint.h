@@ -1,6 +1,7 @@
 #pragma once
-// Mints HS256 JWTs for the interop tests, independent of src/auth so that the
-// tests check the gateway's verifier and the reference server alike.
+// Mints HS256 JWTs for the interop tests with src/auth's signer. The peer
+// that verifies them is the Node reference server (node:crypto), so the
+// signer is still checked against an independent implementation.
 #include <chrono>
 #include <string>
 
@@ -11,7 +12,6 @@ struct JwtClaims {
   std::chrono::seconds ttl{600};  // exp = now + ttl (negative: already expired)
 };
 
-std::string base64url(const std::string& bytes);
 std::string mint_jwt(const JwtClaims& claims, const std::string& secret = "interop-secret");
 
 }  // namespace scansync::interop

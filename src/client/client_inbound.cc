@@ -90,10 +90,6 @@ void ClientCore::Impl::on_socket_packet(std::string_view text) {
   // One validation pass also finds the elements of an EVENT's or ACK's array.
   auto decoded = sio::decode(text, elements);
   if (!decoded.ok()) {
-    if (decoded.error() == proto::errc::binary_unsupported) {
-      refuse_binary();
-      return;
-    }
     protocol_error("malformed Socket.IO packet: " + decoded.error().message());
     return;
   }

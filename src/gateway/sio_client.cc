@@ -6,9 +6,6 @@
 namespace scansync::gateway {
 namespace {
 
-// More attachments than this in one packet is treated as an attack.
-constexpr std::uint32_t kMaxAttachments = 1000;
-
 Frame encode_frame(const sio::PacketView& p) {
   std::string text = "4";
   text += sio::encode(p);
@@ -105,7 +102,7 @@ void SioClient::on_message(std::string_view data, bool binary, TimePoint) {
   auto packet = sio::decode(data);
   if (!packet) return fail("parse error");
   if (packet->attachments > 0) {
-    if (packet->attachments > kMaxAttachments) return fail("parse error");
+    // sio::decode already bounds attachments to sio::kMaxAttachments.
     pending_text_ = std::string(data);
     pending_expected_ = packet->attachments;
     return;
