@@ -52,7 +52,7 @@ void ScanFeed::live(std::string_view event, std::string_view data) {
     held_.emplace_back(op, std::string(data));
     return catch_up();
   }
-  apply(op, data);
+  apply(op, data, seq);
 }
 
 void ScanFeed::request() {
@@ -98,8 +98,9 @@ void ScanFeed::on_page(std::error_code ec, const std::vector<std::string_view>& 
   finish();
 }
 
-void ScanFeed::apply(ScanChange::Op op, std::string_view data) {
-  const auto seq = integer_member(data, "seq");
+void ScanFeed::apply(ScanChange::Op op, std::string_view data) { apply(op, data, integer_member(data, "seq")); }
+
+void ScanFeed::apply(ScanChange::Op op, std::string_view data, std::optional<std::int64_t> seq) {
   auto id = json_object::find_string(data, "id");
   if (!seq || !id) return;  // not a change of the contract's shape
   if (*seq <= last_seq_) {

@@ -11,6 +11,7 @@
 // and is told what arrives. Not thread-safe; use it on the client's executor.
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -61,6 +62,8 @@ class ScanFeed {
   void request();
   void on_page(std::error_code ec, const std::vector<std::string_view>& reply, std::uint64_t session);
   void apply(ScanChange::Op op, std::string_view data);
+  // `seq`: the change's seq member, when the caller has read it already.
+  void apply(ScanChange::Op op, std::string_view data, std::optional<std::int64_t> seq);
   void finish();
 
   Emit emit_;
