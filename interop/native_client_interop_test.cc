@@ -121,10 +121,8 @@ TEST(NativeClientInterop, ServerRestartOnTheSamePortReconnectsAndFlushesTheQueue
   ClientProbe probe;
   auto options = client_options(server.http_url(), mint_jwt({.sub = "alice"}));
   options.core.backoff.max_attempts = 40;  // the new server may take a while to start on a loaded machine
-  auto client = make_client(std::move(options));
+  auto client = start_client(std::move(options), probe);
   ASSERT_TRUE(client);
-  probe.attach(*client, {});
-  client->connect();
   ASSERT_TRUE(server.wait_for([](const json& l) { return joined_as(l, "alice"); }, in(kWait)));
 
   server.kill();
@@ -200,10 +198,8 @@ TEST(NativeClientInterop, ExpiredTokenIsRefreshedOnceAndConnects) {
   options.tokens = [&asked] {
     return ++asked == 1 ? mint_jwt({.sub = "alice", .ttl = std::chrono::seconds(-60)}) : mint_jwt({.sub = "alice"});
   };
-  auto client = make_client(std::move(options));
+  auto client = start_client(std::move(options), probe);
   ASSERT_TRUE(client);
-  probe.attach(*client, {});
-  client->connect();
 
   ASSERT_TRUE(probe.wait_status(Status::connected, in(kWait)));
   auto refused = server.wait_for_evt("auth_error", in(kWait));
@@ -240,10 +236,8 @@ TEST(NativeClientInterop, MessageOverMaxPayloadDropsTheTransportAndReconnects) {
 TEST(NativeClientInterop, UserDisconnectClosesTheSessionOnTheServer) {
   auto server = start_server();
   ClientProbe probe;
-  auto client = make_client(client_options(server.http_url(), mint_jwt({.sub = "alice"})));
+  auto client = start_client(client_options(server.http_url(), mint_jwt({.sub = "alice"})), probe);
   ASSERT_TRUE(client);
-  probe.attach(*client, {});
-  client->connect();
   ASSERT_TRUE(server.wait_for([](const json& l) { return joined_as(l, "alice"); }, in(kWait)));
 
   client->disconnect();
@@ -257,10 +251,8 @@ TEST(NativeClientInterop, UserDisconnectClosesTheSessionOnTheServer) {
 TEST(NativeClientInterop, DestroyingTheClientClosesTheConnection) {
   auto server = start_server();
   ClientProbe probe;
-  auto client = make_client(client_options(server.http_url(), mint_jwt({.sub = "alice"})));
+  auto client = start_client(client_options(server.http_url(), mint_jwt({.sub = "alice"})), probe);
   ASSERT_TRUE(client);
-  probe.attach(*client, {});
-  client->connect();
   ASSERT_TRUE(server.wait_for([](const json& l) { return joined_as(l, "alice"); }, in(kWait)));
 
   const auto before = probe.snapshot().statuses.size();
@@ -312,10 +304,8 @@ TEST(NativeClientInterop, RunsOnACallerProvidedIoContext) {
 TEST(NativeClientInterop, CallsFromManyThreadsAreSerialised) {
   auto server = start_server();
   ClientProbe probe;
-  auto client = make_client(client_options(server.http_url(), mint_jwt({})));
+  auto client = start_client(client_options(server.http_url(), mint_jwt({})), probe);
   ASSERT_TRUE(client);
-  probe.attach(*client, {});
-  client->connect();
   // An acked round trip: once it is back, the client has seen room:join's ack
   // too, so the emits below go out at once instead of into the queue (where
   // disconnect() would keep them).

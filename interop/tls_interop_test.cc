@@ -52,10 +52,8 @@ class TlsInterop : public ::testing::Test {
 TEST_F(TlsInterop, UnknownCaIsRejectedByDefault) {
   auto server = tls_server();
   ClientProbe probe;
-  auto client = make_client(client_options(server.wss_url(), mint_jwt({})));
+  auto client = start_client(client_options(server.wss_url(), mint_jwt({})), probe);
   ASSERT_TRUE(client);
-  probe.attach(*client, {});
-  client->connect();
 
   ASSERT_TRUE(failed_verification(probe));
   const auto why = probe.snapshot().transport_errors.at(0);
@@ -73,10 +71,8 @@ TEST_F(TlsInterop, TrustedCaFileConnectsByIpAddress) {
   ClientProbe probe;
   auto options = client_options(server.wss_url("127.0.0.1"), mint_jwt({}));
   options.tls.ca_file = certs_->ca_pem;
-  auto client = make_client(std::move(options));
+  auto client = start_client(std::move(options), probe);
   ASSERT_TRUE(client);
-  probe.attach(*client, {});
-  client->connect();
   ASSERT_TRUE(probe.wait_status(Status::connected, in(kWait)));
   ASSERT_TRUE(server.wait_for_evt("join", in(kWait)));
   auto tls = server.wait_for_evt("tls", in(kWait));
@@ -89,10 +85,8 @@ TEST_F(TlsInterop, TrustedCaFileConnectsByHostNameWithSni) {
   ClientProbe probe;
   auto options = client_options(server.wss_url("localhost"), mint_jwt({}));
   options.tls.ca_file = certs_->ca_pem;
-  auto client = make_client(std::move(options));
+  auto client = start_client(std::move(options), probe);
   ASSERT_TRUE(client);
-  probe.attach(*client, {});
-  client->connect();
   ASSERT_TRUE(probe.wait_status(Status::connected, in(kWait)));
   auto tls = server.wait_for_evt("tls", in(kWait));
   ASSERT_TRUE(tls);
@@ -104,10 +98,8 @@ TEST_F(TlsInterop, CertificateForAnotherNameIsRejectedEvenWithTheCa) {
   ClientProbe probe;
   auto options = client_options(server.wss_url("localhost"), mint_jwt({}));
   options.tls.ca_file = certs_->ca_pem;
-  auto client = make_client(std::move(options));
+  auto client = start_client(std::move(options), probe);
   ASSERT_TRUE(client);
-  probe.attach(*client, {});
-  client->connect();
   ASSERT_TRUE(failed_verification(probe));
   const auto why = probe.snapshot().transport_errors.at(0);
   EXPECT_NE(why.find("certificate verify failed"), std::string::npos) << why;
@@ -119,20 +111,16 @@ TEST_F(TlsInterop, SkippingVerificationIsExplicitAndConnects) {
   ClientProbe probe;
   auto options = client_options(server.wss_url(), mint_jwt({}));
   options.tls.insecure_skip_verify_dangerous = true;
-  auto client = make_client(std::move(options));
+  auto client = start_client(std::move(options), probe);
   ASSERT_TRUE(client);
-  probe.attach(*client, {});
-  client->connect();
   ASSERT_TRUE(probe.wait_status(Status::connected, in(kWait)));
 }
 
 TEST_F(TlsInterop, PlainClientAgainstTlsServerFailsAndRetries) {
   auto server = tls_server();
   ClientProbe probe;
-  auto client = make_client(client_options(server.http_url(), mint_jwt({})));
+  auto client = start_client(client_options(server.http_url(), mint_jwt({})), probe);
   ASSERT_TRUE(client);
-  probe.attach(*client, {});
-  client->connect();
   ASSERT_TRUE(failed_verification(probe));
   EXPECT_EQ(probe.count_status(Status::connected), 0u);
 }

@@ -46,6 +46,16 @@ inline std::unique_ptr<client::NativeClient> make_client(client::NativeClientOpt
   return made.ok() ? std::move(*made) : nullptr;
 }
 
+// A client recording into `probe` and already connecting, or null after a
+// failed assertion.
+inline std::unique_ptr<client::NativeClient> start_client(client::NativeClientOptions options, ClientProbe& probe) {
+  auto client = make_client(std::move(options));
+  if (!client) return nullptr;
+  probe.attach(*client, {});
+  client->connect();
+  return client;
+}
+
 inline ReferenceServer start_server(const ServerOptions& options = {}) {
   std::string error;
   auto server = ReferenceServer::start(options, &error);
