@@ -1,5 +1,5 @@
 // Load generator for the gateway benchmark: many Socket.IO-over-WebSocket
-// connections on one single-threaded io_context. One scenario per run:
+// connections on one single-threaded epoll loop. One scenario per run:
 //
 //   loadgen fanout  --port P --pid SERVER_PID --token T [--receivers 1000 --seconds 5 --window 256]
 //   loadgen latency --port P --pid SERVER_PID --token T [--receivers 100 --rate 200 --seconds 5]
@@ -10,8 +10,6 @@
 // Every wait is bounded; all traffic is on loopback.
 #include <CLI/CLI.hpp>
 #include <algorithm>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdio>
 #include <functional>
@@ -22,14 +20,13 @@
 #include <unordered_map>
 #include <vector>
 
+#include "event_loop.h"
 #include "proc_stats.h"
 #include "ws_conn.h"
 
 namespace scansync::bench {
 namespace {
 
-namespace asio = boost::asio;
-using Clock = std::chrono::steady_clock;
 using Json = nlohmann::json;
 
 struct Args {
@@ -47,27 +44,12 @@ struct Args {
 double secs(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
 // Runs the loop until pred() holds or `limit` passes; true if pred() held.
-bool run_until(asio::io_context& io, const std::function<bool()>& pred, Clock::duration limit) {
-  const auto deadline = Clock::now() + limit;
-  asio::steady_timer check(io);
-  std::function<void()> arm = [&] {
-    check.expires_after(std::chrono::milliseconds(2));
-    check.async_wait([&](boost::system::error_code) {
-      if (pred() || Clock::now() >= deadline) return io.stop();
-      arm();
-    });
-  };
-  arm();
-  io.restart();
-  io.run();
-  check.cancel();
-  io.restart();
-  io.poll();  // let the cancelled wait complete
-  return pred();
+bool run_until(EventLoop& loop, const std::function<bool()>& pred, Clock::duration limit) {
+  return loop.run_until(pred, Clock::now() + limit);
 }
 
 // Opens n joined connections, at most `concurrency` handshakes at a time.
-std::vector<std::shared_ptr<WsConn>> connect_many(asio::io_context& io, const Args& a, int n, int& source_offset,
+std::vector<std::shared_ptr<WsConn>> connect_many(EventLoop& io, const Args& a, int n, int& source_offset,
                                                   int concurrency = 200) {
   std::vector<std::shared_ptr<WsConn>> conns;
   conns.reserve(static_cast<std::size_t>(n));
@@ -137,16 +119,16 @@ struct Window {
   }
 };
 
-Json fanout(asio::io_context& io, const Args& a) {
+Json fanout(EventLoop& io, const Args& a) {
   int src = 0;
   auto receivers = connect_many(io, a, a.receivers, src);
   auto creator = connect_many(io, a, 1, src).front();
   std::uint64_t delivered = 0, sent = 0, acked = 0, refused = 0;
   bool stop = false;
-  for (auto& r : receivers) r->on_text([&](std::string_view f) { delivered += is_scan_created(f); });
+  for (auto& r : receivers) r->on_text([&](std::string_view f, Clock::time_point) { delivered += is_scan_created(f); });
   IdMaker ids;
   auto send_one = [&] { creator->send(create_frame(sent++, ids.next())); };
-  creator->on_text([&](std::string_view f) {
+  creator->on_text([&](std::string_view f, Clock::time_point) {
     if (is_scan_created(f)) return void(++delivered);
     if (f.rfind("43", 0) != 0) return;
     ++acked;
@@ -155,8 +137,7 @@ Json fanout(asio::io_context& io, const Args& a) {
   });
   Window w(a.pid);
   for (int i = 0; i < a.window; ++i) send_one();
-  asio::steady_timer end(io, std::chrono::seconds(a.seconds));
-  end.async_wait([&](boost::system::error_code) { stop = true; });
+  io.at(Clock::now() + std::chrono::seconds(a.seconds), [&] { stop = true; });
   const std::uint64_t per_create = receivers.size() + 1;
   const bool complete = run_until(io, [&] { return stop && acked == sent && delivered == sent * per_create; },
                                   std::chrono::seconds(a.seconds + 60));
@@ -171,7 +152,7 @@ Json fanout(asio::io_context& io, const Args& a) {
   return out;
 }
 
-Json latency(asio::io_context& io, const Args& a) {
+Json latency(EventLoop& io, const Args& a) {
   int src = 0;
   auto receivers = connect_many(io, a, a.receivers, src);
   auto creator = connect_many(io, a, 1, src).front();
@@ -180,26 +161,23 @@ Json latency(asio::io_context& io, const Args& a) {
   samples_ms.reserve(static_cast<std::size_t>(a.rate * a.seconds * a.receivers));
   std::uint64_t sent = 0, acked = 0;
   const std::uint64_t total = static_cast<std::uint64_t>(a.rate) * static_cast<std::uint64_t>(a.seconds);
-  auto on_event = [&](std::string_view f) {
+  auto on_event = [&](std::string_view f, Clock::time_point arrived) {
     if (!is_scan_created(f)) return;
-    const auto now = Clock::now();
     const auto at = f.find(R"("id":")");
     if (at == std::string_view::npos) return;
     const auto it = sent_at.find(std::string(f.substr(at + 6, 36)));
-    if (it != sent_at.end()) samples_ms.push_back(std::chrono::duration<double, std::milli>(now - it->second).count());
+    if (it != sent_at.end()) samples_ms.push_back(std::chrono::duration<double, std::milli>(arrived - it->second).count());
   };
   for (auto& r : receivers) r->on_text(on_event);
-  creator->on_text([&](std::string_view f) { acked += f.rfind("43", 0) == 0; });
+  creator->on_text([&](std::string_view f, Clock::time_point) { acked += f.rfind("43", 0) == 0; });
   IdMaker ids;
-  asio::steady_timer tick(io);
   const auto period = std::chrono::nanoseconds(1'000'000'000 / a.rate);
   Window w(a.pid);
   auto next = Clock::now();
   std::function<void()> arm = [&] {
     if (sent == total) return;
     next += period;
-    tick.expires_at(next);
-    tick.async_wait([&](boost::system::error_code) {
+    io.at(next, [&] {
       auto id = ids.next();
       sent_at.emplace(id, Clock::now());
       creator->send(create_frame(sent++, id));
@@ -223,12 +201,12 @@ Json latency(asio::io_context& io, const Args& a) {
   return out;
 }
 
-Json memory(asio::io_context& io, const Args& a) {
+Json memory(EventLoop& io, const Args& a) {
   int src = 0;
   {  // Warm-up: one connection that joins and creates, so lazy start-up costs are not counted.
     auto warm = connect_many(io, a, 1, src).front();
     bool acked = false;
-    warm->on_text([&](std::string_view f) { acked = acked || f.rfind("43", 0) == 0; });
+    warm->on_text([&](std::string_view f, Clock::time_point) { acked = acked || f.rfind("43", 0) == 0; });
     IdMaker ids;
     warm->send(create_frame(1, ids.next()));
     run_until(io, [&] { return acked; }, std::chrono::seconds(10));
@@ -278,7 +256,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   const auto fds = raise_fd_limit();
-  boost::asio::io_context io(1);
+  EventLoop io;
   nlohmann::json out;
   if (*fan) {
     out = fanout(io, a);

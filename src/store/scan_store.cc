@@ -1,5 +1,6 @@
 #include "store/scan_store.h"
 
+#include "store/checkpointer.h"
 #include "store/schema.h"
 #include "store/sqlite.h"
 
@@ -47,6 +48,7 @@ struct ScanStore::Impl {
   Statement prune_boundary;    // ?1 user ?2 count → highest deletion seq among the oldest `count` tombstones
   Statement prune_delete;      // ?1 user ?2 boundary
   Statement prune_state;       // ?1 user ?2 pruned ?3 boundary
+  std::unique_ptr<Checkpointer> checkpointer;  // last: stopped before the statements and db go
 };
 
 namespace {
@@ -87,7 +89,12 @@ Result<std::unique_ptr<ScanStore>> ScanStore::open(const std::filesystem::path& 
   auto impl = std::unique_ptr<Impl>(new Impl{std::move(*db), opts, std::move(st[0]), std::move(st[1]),
                                              std::move(st[2]), std::move(st[3]), std::move(st[4]), std::move(st[5]),
                                              std::move(st[6]), std::move(st[7]), std::move(st[8]), std::move(st[9]),
-                                             std::move(st[10]), std::move(st[11])});
+                                             std::move(st[10]), std::move(st[11]), nullptr});
+  if (opts.background_checkpoint) {
+    auto cp = Checkpointer::start(impl->db, file.string(), CheckpointOptions{});
+    if (!cp.ok()) return cp.error();
+    impl->checkpointer = std::move(*cp);
+  }
   return std::unique_ptr<ScanStore>(new ScanStore(std::move(impl)));
 }
 

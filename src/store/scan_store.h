@@ -20,7 +20,8 @@
 //   changes_since(cursor < oldest_kept_seq) → errc::cursor_expired. A cursor
 //   above last_seq (a client that saw another database) is expired as well.
 //   Once pruned, an id is unknown again (delete → not_found, create → new scan).
-// Single-threaded: one connection, used from one thread.
+// Single-threaded: one connection, used from one thread (plus, unseen, the
+// Checkpointer's own connection and thread).
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -74,6 +75,9 @@ struct LiveScans {
 struct StoreOptions {
   std::size_t tombstone_limit = 10000;
   int busy_timeout_ms = 5000;
+  // WAL checkpoints on a thread of their own (checkpointer.h) instead of
+  // inside the commit that crosses the threshold.
+  bool background_checkpoint = true;
 };
 
 class ScanStore {
