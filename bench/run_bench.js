@@ -3,7 +3,13 @@
 // builds the binaries and raises the open-files limit first.
 //
 //   node bench/run_bench.js --build DIR [--frames N] [--only client|gateway]
-//        [--connections 10000] [--receivers 1000] [--seconds 5]
+//        [--connections 10000] [--receivers 1000] [--seconds 5] [--pin on|off]
+//
+// --pin on (the default with 2+ cores and taskset): each server runs on CPU 0
+// and the load generator on CPU 1. Unpinned, the kernel woke the load
+// generator on the server's CPU after a send (a wake-affine placement) and it
+// preempted the server mid-broadcast: ~28 involuntary context switches per
+// create in the latency run, which then measured the scheduler.
 //
 // Every child process is started here and stopped here; every wait has a
 // deadline; all traffic is on loopback.
@@ -18,7 +24,7 @@ const BENCH = __dirname;
 const REPO = path.resolve(BENCH, '..');
 
 function parseArgs(argv) {
-  const o = { build: path.join(REPO, 'build-bench'), frames: 200000, only: null, connections: 10000, receivers: 1000, seconds: 5 };
+  const o = { build: path.join(REPO, 'build-bench'), frames: 200000, only: null, connections: 10000, receivers: 1000, seconds: 5, pin: 'on' };
   for (let i = 0; i < argv.length; i += 2) {
     const key = argv[i].replace(/^--/, '');
     if (!(key in o)) throw new Error(`unknown option ${argv[i]}`);
@@ -28,6 +34,11 @@ function parseArgs(argv) {
 }
 
 const opts = parseArgs(process.argv.slice(2));
+const pinned = opts.pin === 'on' && os.cpus().length >= 2 && (() => {
+  try { execFileSync('taskset', ['-c', '0', 'true']); return true; } catch { return false; }
+})();
+// [cmd, args] run on the given CPU when pinned.
+const onCpu = (cpu, cmd, args) => (pinned ? ['taskset', ['-c', String(cpu), cmd, ...args]] : [cmd, args]);
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'scansync-bench-'));
 process.on('exit', () => fs.rmSync(work, { recursive: true, force: true }));
 
@@ -78,7 +89,8 @@ async function startServer(kind) {
     : [process.execPath, [path.join(BENCH, 'node-server.js'), ...common]];
   // The servers' logs go to a file: a terminal is slower than either server.
   const log = fs.openSync(path.join(work, `${kind}.log`), 'w');
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', log] });
+  // taskset execs the server: child.pid is the server's.
+  const child = spawn(...onCpu(0, cmd, args), { stdio: ['ignore', 'pipe', log] });
   fs.closeSync(log);
   const port = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${kind}: no "listening" line within 15 s`)), 15000);
@@ -122,8 +134,8 @@ async function gatewayBench() {
     const s = servers[kind];
     const base = nextBase;
     nextBase += Math.ceil(connections / 5000);
-    return runJson(loadgen, [scenario, '--port', String(s.port), '--pid', String(s.pid), '--token', s.token,
-      '--source-base', String(base), ...extra], 300000);
+    return runJson(...onCpu(1, loadgen, [scenario, '--port', String(s.port), '--pid', String(s.pid), '--token', s.token,
+      '--source-base', String(base), ...extra]), 300000);
   };
   try {
     for (const kind of ['gateway', 'node']) {
@@ -162,7 +174,7 @@ async function gatewayBench() {
   const g = results.gateway;
   const n = results.node;
   const ratio = (a, b) => (b ? `${fmt(a / b, 1)}x` : 'n/a');
-  table(`Gateway: scansync gateway vs official Node socket.io 4.8.1 (bench/node-server.js), loopback, ${os.cpus().length} cores shared with the load generator`,
+  table(`Gateway: scansync gateway vs official Node socket.io 4.8.1 (bench/node-server.js), loopback, ${pinned ? 'server on CPU 0, load generator on CPU 1' : `${os.cpus().length} cores shared with the load generator`}`,
     ['figure (fan-out and latency: median of 3 alternating rounds)', 'scansync gateway', 'node socket.io', 'gateway advantage'],
     [
       [`fan-out events delivered/s (${g.fanout.receivers} sockets of one user)`, fmt(g.fanout.events_per_s), fmt(n.fanout.events_per_s), ratio(g.fanout.events_per_s, n.fanout.events_per_s)],
