@@ -166,6 +166,7 @@ async function gatewayBench() {
       },
       latency: {
         rate: l[0].rate, receivers: l[0].receivers, p50_ms: median(l, 'p50_ms'), p99_ms: median(l, 'p99_ms'),
+        server_us_per_event: median(l.map((r) => ({ v: (r.server_cpu_s * 1e6) / r.samples })), 'v'),
         samples: l.reduce((a, r) => a + r.samples, 0), expected: l.reduce((a, r) => a + r.expected, 0),
       },
       rounds: raw[kind],
@@ -184,6 +185,7 @@ async function gatewayBench() {
       ['fan-out load generator CPU share of wall', fmt(g.fanout.loadgen_cpu_share, 2), fmt(n.fanout.loadgen_cpu_share, 2), ''],
       [`latency p50 ms (${n.latency.rate}/s, ${g.latency.receivers} receivers)`, fmt(g.latency.p50_ms, 2), fmt(n.latency.p50_ms, 2), ratio(n.latency.p50_ms, g.latency.p50_ms)],
       ['latency p99 ms', fmt(g.latency.p99_ms, 2), fmt(n.latency.p99_ms, 2), ratio(n.latency.p99_ms, g.latency.p99_ms)],
+      ['latency server CPU µs per delivered event', fmt(g.latency.server_us_per_event, 1), fmt(n.latency.server_us_per_event, 1), ratio(n.latency.server_us_per_event, g.latency.server_us_per_event)],
       ['latency samples / expected (all rounds)', `${g.latency.samples}/${g.latency.expected}`, `${n.latency.samples}/${n.latency.expected}`, ''],
       [`RSS per idle joined connection, bytes (${fmt(g.memory.connections)} conns)`, fmt(g.memory.bytes_per_connection), fmt(n.memory.bytes_per_connection), ratio(n.memory.bytes_per_connection, g.memory.bytes_per_connection)],
       ['server RSS with those connections, MB', fmt(g.memory.rss_after_kb / 1024, 1), fmt(n.memory.rss_after_kb / 1024, 1), ratio(n.memory.rss_after_kb, g.memory.rss_after_kb)],
