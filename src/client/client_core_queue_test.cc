@@ -41,6 +41,37 @@ TEST(ClientCoreQueue, BadArgumentsFailTheAck) {
   EXPECT_EQ(s.core.queued_count(), 0u);
 }
 
+// The frame `42["e","xx…"]` (no ack) of exactly `size` bytes.
+std::string args_for_frame_of(std::size_t size) { return "[\"" + std::string(size - 10, 'x') + "\"]"; }
+
+TEST(ClientCoreQueue, AnEmitOverTheServersMaxPayloadIsRefusedNotSent) {
+  ScriptedServer s;
+  std::vector<RecordedAck> acks;
+  s.core.emit("e", args_for_frame_of(300), s.record_ack(acks));  // queued before the server said its limit
+  s.core.emit("e", "[1]");
+  s.core.connect();
+  s.open_transport();
+  s.feed(R"(0{"sid":"eio1","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":100})");
+  s.accept();
+  s.take_frames();
+  s.ack_join();
+  // The oversized one is refused at the flush; the next one still goes out.
+  EXPECT_EQ(s.take_frames(), (std::vector<std::string>{R"(42["e",1])"}));
+  ASSERT_EQ(acks.size(), 1u);
+  EXPECT_EQ(acks[0].ec, make_error_code(errc::too_large));
+  ASSERT_EQ(s.events_named("error").size(), 1u);
+  EXPECT_NE(s.events_named("error")[0].args.at(0).find(R"("code":"too_large")"), std::string::npos);
+  EXPECT_NE(s.events_named("error")[0].args.at(0).find(R"("size":301,"maxPayload":100)"), std::string::npos);
+
+  // Connected: exactly the limit goes out, one byte more does not.
+  s.core.emit("e", args_for_frame_of(100));
+  EXPECT_EQ(s.take_frames(), (std::vector<std::string>{"42" + args_for_frame_of(100).insert(1, "\"e\",")}));
+  s.core.emit("e", args_for_frame_of(101));
+  EXPECT_TRUE(s.take_frames().empty());
+  EXPECT_EQ(s.events_named("error").size(), 2u);
+  EXPECT_EQ(s.core.status(), connected());
+}
+
 TEST(ClientCoreQueue, QueuedUntilJoinAckThenFlushedInOrder) {
   ScriptedServer s;
   s.core.emit("e", "[0]");

@@ -61,6 +61,7 @@ void ClientCore::Impl::on_engine_packet(const eio::PacketView& packet) {
         return;
       }
       heartbeat.start(Millis{hs->ping_interval_ms}, Millis{hs->ping_timeout_ms}, now());
+      max_payload = hs->max_payload;
       phase = Phase::authenticating;
       send_socket(sio::PacketType::connect, std::nullopt, auth_object(token, pid, offset));
       return;
@@ -197,10 +198,21 @@ void ClientCore::Impl::send_socket(sio::PacketType type, std::optional<std::uint
 
 // Ack timeouts count from the moment the packet is sent: a queued emit's
 // clock starts when the queue is flushed.
+//
+// A frame over the server's maxPayload is refused here, not sent: the server
+// would close the connection on it, and a queued one would then end every
+// reconnection at its flush.
 void ClientCore::Impl::send_emit(QueuedEmit emit) {
   std::optional<std::uint64_t> id;
+  if (emit.ack) id = acks.next_id();  // an id spent on a refused emit is harmless: ids need only be unique
+  const std::size_t frame_size = 2 + (id ? std::to_string(*id).size() : 0) + emit.data.size();  // "42" id data
+  if (frame_size > max_payload) {
+    notify_error("too_large", "the event is larger than the server's maxPayload and was not sent",
+                 "\"size\":" + std::to_string(frame_size) + ",\"maxPayload\":" + std::to_string(max_payload));
+    if (emit.ack) notify_ack(std::move(emit.ack), make_error_code(errc::too_large));
+    return;
+  }
   if (emit.ack) {
-    id = acks.next_id();
     std::optional<TimePoint> deadline;
     if (options.ack_timeout.count() > 0) deadline = now() + options.ack_timeout;
     acks.add(*id, std::move(emit.ack), deadline);

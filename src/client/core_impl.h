@@ -151,6 +151,7 @@ struct ClientCore::Impl {
   std::uint64_t session = 0;  // incremented by every attempt; stale internal acks compare it
   bool joined = false;        // room:join acked (or not wanted): emits go out at once
   std::uint32_t binary_frames_to_skip = 0;
+  std::uint64_t max_payload = 1'000'000;  // the server's, from the last handshake (Engine.IO's default until then)
   // EVENT packets that came before the CONNECT ack: socket.io 4.x sends a
   // recovered session's missed packets first. Delivered after "connect".
   // Bounded: a server that floods before accepting cannot exhaust memory

@@ -41,6 +41,7 @@ class ClientCategory final : public std::error_category {
       case errc::closed: return "the client was disconnected before the ack came";
       case errc::bad_arguments: return "the event arguments are not a JSON array";
       case errc::connection_lost: return "the connection closed before the ack came";
+      case errc::too_large: return "the event is larger than the server's maxPayload";
     }
     return "unknown client error";
   }

@@ -31,7 +31,7 @@ namespace scansync::store {
 
 struct CheckpointOptions {
   int wal_pages = 1000;         // checkpoint once the WAL holds this many pages (SQLite's default)
-  int emergency_pages = 16000;  // the writer checkpoints itself beyond this
+  int emergency_pages = 4000;   // the writer checkpoints itself beyond this (a 16 MB WAL)
 };
 
 class Checkpointer {

@@ -60,6 +60,10 @@
 //   connection, offline, background or server disconnect fail pending acks
 //   with errc::connection_lost; disconnect() with errc::closed. Queued emits
 //   are the user's data and stay queued across disconnect().
+// - An emit whose frame exceeds the server's maxPayload (from the last
+//   handshake) is not sent: its ack fails with errc::too_large and "error"
+//   {"code":"too_large","size":N,"maxPayload":M} is reported. Sent, it would
+//   make the server close the connection, at every reconnection's flush.
 // - disconnect() sends "41" only when connected; offline/background just
 //   close the transport, so a recovery-enabled server keeps the session.
 // - Subscribers of "*" receive every event, "connect", "disconnect" and

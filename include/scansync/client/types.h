@@ -91,6 +91,9 @@ enum class errc {
   // connection, offline, background, server disconnect): an ack never
   // crosses transports, so the emit may or may not have been processed.
   connection_lost,
+  // The event's frame is larger than the server's maxPayload (from the last
+  // handshake): the server would close the connection on it.
+  too_large,
 };
 const std::error_category& category();
 inline std::error_code make_error_code(errc e) { return {static_cast<int>(e), category()}; }
