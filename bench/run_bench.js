@@ -4,6 +4,7 @@
 //
 //   node bench/run_bench.js --build DIR [--frames N] [--only client|gateway]
 //        [--connections 10000] [--receivers 1000] [--seconds 5] [--pin on|off]
+//        [--rates 200,750]   (latency: creates per second, one scenario each)
 //
 // --pin on (the default with 2+ cores and taskset): each server runs on CPU 0
 // and the load generator on CPU 1. Unpinned, the kernel woke the load
@@ -24,7 +25,7 @@ const BENCH = __dirname;
 const REPO = path.resolve(BENCH, '..');
 
 function parseArgs(argv) {
-  const o = { build: path.join(REPO, 'build-bench'), frames: 200000, only: null, connections: 10000, receivers: 1000, seconds: 5, pin: 'on' };
+  const o = { build: path.join(REPO, 'build-bench'), frames: 200000, only: null, connections: 10000, receivers: 1000, seconds: 5, pin: 'on', rates: '200,750' };
   for (let i = 0; i < argv.length; i += 2) {
     const key = argv[i].replace(/^--/, '');
     if (!(key in o)) throw new Error(`unknown option ${argv[i]}`);
@@ -127,7 +128,9 @@ const median = (rows, key) => rows.map((r) => r[key]).sort((a, b) => a - b)[Math
 async function gatewayBench() {
   const loadgen = path.join(opts.build, 'bench', 'loadgen');
   const servers = { gateway: await startServer('gateway'), node: await startServer('node') };
-  const raw = { gateway: { fanout: [], latency: [] }, node: { fanout: [], latency: [] } };
+  const rates = String(opts.rates).split(',').map(Number);
+  const raw = {};
+  for (const kind of ['gateway', 'node']) raw[kind] = { fanout: [], latency: Object.fromEntries(rates.map((r) => [r, []])) };
   // Each run binds its connections to its own 127.0.0.x range (5,000 per address).
   let nextBase = 10;
   const run = (kind, scenario, extra, connections) => {
@@ -148,7 +151,9 @@ async function gatewayBench() {
     }
     for (let round = 0; round < ROUNDS; round++) {
       for (const kind of ['gateway', 'node']) {
-        raw[kind].latency.push(run(kind, 'latency', ['--receivers', '100', '--rate', '200', '--seconds', String(opts.seconds)], 101));
+        for (const rate of rates) {
+          raw[kind].latency[rate].push(run(kind, 'latency', ['--receivers', '100', '--rate', String(rate), '--warmup', '1', '--seconds', String(opts.seconds)], 101));
+        }
       }
     }
   } finally {
@@ -157,18 +162,20 @@ async function gatewayBench() {
   const results = {};
   for (const kind of ['gateway', 'node']) {
     const f = raw[kind].fanout;
-    const l = raw[kind].latency;
     results[kind] = {
       memory: raw[kind].memory,
       fanout: {
         receivers: f[0].receivers, events_per_s: median(f, 'events_per_s'), events_per_server_cpu_s: median(f, 'events_per_server_cpu_s'),
         creates_per_s: median(f, 'creates_per_s'), complete: f.every((r) => r.complete), loadgen_cpu_share: median(f, 'loadgen_cpu_share'),
       },
-      latency: {
-        rate: l[0].rate, receivers: l[0].receivers, p50_ms: median(l, 'p50_ms'), p99_ms: median(l, 'p99_ms'),
-        server_us_per_event: median(l.map((r) => ({ v: (r.server_cpu_s * 1e6) / r.samples })), 'v'),
-        samples: l.reduce((a, r) => a + r.samples, 0), expected: l.reduce((a, r) => a + r.expected, 0),
-      },
+      latency: Object.fromEntries(rates.map((rate) => {
+        const l = raw[kind].latency[rate];
+        return [rate, {
+          rate, receivers: l[0].receivers, p50_ms: median(l, 'p50_ms'), p99_ms: median(l, 'p99_ms'),
+          server_us_per_event: median(l.map((r) => ({ v: (r.server_cpu_s * 1e6) / r.samples })), 'v'),
+          samples: l.reduce((a, r) => a + r.samples, 0), expected: l.reduce((a, r) => a + r.expected, 0),
+        }];
+      })),
       rounds: raw[kind],
     };
   }
@@ -183,10 +190,16 @@ async function gatewayBench() {
       ['fan-out creates acked/s', fmt(g.fanout.creates_per_s), fmt(n.fanout.creates_per_s), ratio(g.fanout.creates_per_s, n.fanout.creates_per_s)],
       ['fan-out all deliveries complete', String(g.fanout.complete), String(n.fanout.complete), ''],
       ['fan-out load generator CPU share of wall', fmt(g.fanout.loadgen_cpu_share, 2), fmt(n.fanout.loadgen_cpu_share, 2), ''],
-      [`latency p50 ms (${n.latency.rate}/s, ${g.latency.receivers} receivers)`, fmt(g.latency.p50_ms, 2), fmt(n.latency.p50_ms, 2), ratio(n.latency.p50_ms, g.latency.p50_ms)],
-      ['latency p99 ms', fmt(g.latency.p99_ms, 2), fmt(n.latency.p99_ms, 2), ratio(n.latency.p99_ms, g.latency.p99_ms)],
-      ['latency server CPU µs per delivered event', fmt(g.latency.server_us_per_event, 1), fmt(n.latency.server_us_per_event, 1), ratio(n.latency.server_us_per_event, g.latency.server_us_per_event)],
-      ['latency samples / expected (all rounds)', `${g.latency.samples}/${g.latency.expected}`, `${n.latency.samples}/${n.latency.expected}`, ''],
+      ...rates.flatMap((rate) => {
+        const gl = g.latency[rate];
+        const nl = n.latency[rate];
+        return [
+          [`latency p50 ms (${rate} creates/s, ${gl.receivers} receivers)`, fmt(gl.p50_ms, 2), fmt(nl.p50_ms, 2), ratio(nl.p50_ms, gl.p50_ms)],
+          [`latency p99 ms (${rate}/s)`, fmt(gl.p99_ms, 2), fmt(nl.p99_ms, 2), ratio(nl.p99_ms, gl.p99_ms)],
+          [`latency server CPU µs per delivered event (${rate}/s)`, fmt(gl.server_us_per_event, 1), fmt(nl.server_us_per_event, 1), ratio(nl.server_us_per_event, gl.server_us_per_event)],
+          [`latency samples / expected, all rounds (${rate}/s)`, `${gl.samples}/${gl.expected}`, `${nl.samples}/${nl.expected}`, ''],
+        ];
+      }),
       [`RSS per idle joined connection, bytes (${fmt(g.memory.connections)} conns)`, fmt(g.memory.bytes_per_connection), fmt(n.memory.bytes_per_connection), ratio(n.memory.bytes_per_connection, g.memory.bytes_per_connection)],
       ['server RSS with those connections, MB', fmt(g.memory.rss_after_kb / 1024, 1), fmt(n.memory.rss_after_kb / 1024, 1), ratio(n.memory.rss_after_kb, g.memory.rss_after_kb)],
     ]);
