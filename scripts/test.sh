@@ -18,6 +18,12 @@ cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSCANSYNC_CORE_ONLY=
 cmake --build build-asan -j "$JOBS"
 ctest --test-dir build-asan --output-on-failure -j "$JOBS"
 
+echo "== store: ThreadSanitizer (the checkpointer's thread and the writer's)"
+cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS="-fsanitize=thread -O1" \
+  -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=thread" >/dev/null
+cmake --build build-tsan -j "$JOBS" --target store_tests
+TSAN_OPTIONS=halt_on_error=1 ./build-tsan/src/store/store_tests
+
 echo "== portable core: Emscripten"
 ./scripts/check-wasm.sh
 
