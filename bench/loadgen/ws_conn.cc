@@ -201,14 +201,13 @@ class RawConn final : public WsConn, public EventLoop::Watcher, public std::enab
     }
     // Frames in place; a message's view stays valid while it is handled
     // because pending_ is not touched until the loop ends.
-    std::string tail;
     while (state_ != State::closed) {
       const std::size_t consumed = next_frame(base + off, size - off, arrived);
       if (consumed == 0) break;
       off += consumed;
     }
     if (state_ == State::closed) return;
-    tail.assign(base + off, size - off);
+    std::string tail(base + off, size - off);  // base may point into pending_
     pending_ = std::move(tail);
   }
 

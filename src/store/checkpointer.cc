@@ -11,12 +11,15 @@ Result<std::unique_ptr<Checkpointer>> Checkpointer::start(Database& writer, cons
                                                           CheckpointOptions opts) {
   auto own = Database::open(path, /*busy_timeout_ms=*/0);  // PASSIVE never needs to wait
   if (!own.ok()) return own.error();
-  // A connection that has not read the file yet does not know it is in WAL
-  // mode, and its checkpoints would do nothing.
-  auto mode = own->prepare("PRAGMA journal_mode");
-  if (!mode.ok()) return mode.error();
-  if (!mode->step()) return mode->error() ? mode->error() : std::error_code(errc::sql_error);
-  if (mode->column_text(0) != "wal") return errc::open_failed;
+  {
+    // A connection that has not read the file yet does not know it is in WAL
+    // mode, and its checkpoints would do nothing. The statement is finalized
+    // here, before the thread may use the connection.
+    auto mode = own->prepare("PRAGMA journal_mode");
+    if (!mode.ok()) return mode.error();
+    if (!mode->step()) return mode->error() ? mode->error() : std::error_code(errc::sql_error);
+    if (mode->column_text(0) != "wal") return errc::open_failed;
+  }
   return std::unique_ptr<Checkpointer>(new Checkpointer(writer, std::move(*own), opts));
 }
 
@@ -71,9 +74,9 @@ void Checkpointer::run() {
     wanted_ = false;
     lock.unlock();
     // SQLITE_BUSY (another checkpoint running) just means: next time.
-    sqlite3_wal_checkpoint_v2(own_.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    const int rc = sqlite3_wal_checkpoint_v2(own_.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
     lock.lock();
-    ++completed_;
+    if (rc == SQLITE_OK) ++completed_;
     cv_.notify_all();
   }
 }
