@@ -1,8 +1,5 @@
 #include "store/checkpointer.h"
 
-#include <pthread.h>
-#include <sched.h>
-
 #include <chrono>
 
 namespace scansync::store {
@@ -59,14 +56,9 @@ int Checkpointer::on_commit(void* self_ptr, sqlite3* db, const char* schema, int
 }
 
 void Checkpointer::run() {
-#ifdef SCHED_IDLE
-  // Background work: run only when the writer's thread (the event loop) has
-  // nothing to do, so a checkpoint never delays it even on one core. If that
-  // starves the checkpoints, the WAL reaches emergency_pages and the writer
-  // checkpoints itself: the WAL stays bounded.
-  sched_param idle{};
-  pthread_setschedparam(pthread_self(), SCHED_IDLE, &idle);
-#endif
+  // Normal priority on purpose: a checkpoint holds SQLite's checkpoint lock,
+  // and at SCHED_IDLE a writer saturating the core starved it while it held
+  // the lock, so the writer's emergency checkpoint could never run.
   std::unique_lock lock(mu_);
   for (;;) {
     cv_.wait(lock, [this] { return wanted_ || stopping_; });

@@ -11,7 +11,6 @@
 // writer and never blocks it. Commits stay as durable as before: the WAL is
 // written before each commit returns; only the copy into the main file moved.
 //
-// The thread runs at SCHED_IDLE: only when the CPU has nothing else to do.
 // Bound: if the WAL still grows past `emergency_pages` (the checkpointer
 // cannot keep up), the writer checkpoints itself, as SQLite would.
 //
