@@ -24,10 +24,8 @@ bool joined_as(const json& line, const std::string& user) {
 TEST(NativeClientInterop, JwtInAuthObjectConnectsAndJoinsTheUsersRoom) {
   auto server = start_server();
   ClientProbe probe;
-  auto client = make_client(client_options(server.http_url(), mint_jwt({.sub = "alice"})));
+  auto client = start_client(client_options(server.http_url(), mint_jwt({.sub = "alice"})), probe, {"connect"});
   ASSERT_TRUE(client);
-  probe.attach(*client, {"connect"});
-  client->connect();
 
   ASSERT_TRUE(probe.wait_status(Status::connected, in(kWait)));
   auto connection = server.wait_for_evt("connection", in(kWait));
@@ -45,10 +43,8 @@ TEST(NativeClientInterop, JwtInAuthObjectConnectsAndJoinsTheUsersRoom) {
 TEST(NativeClientInterop, QueryOnlyServerIsReachedThroughTheQueryFallback) {
   auto server = start_server({.query_only = true});
   ClientProbe probe;
-  auto client = make_client(client_options(server.http_url(), mint_jwt({.sub = "alice"})));
+  auto client = start_client(client_options(server.http_url(), mint_jwt({.sub = "alice"})), probe, {"error"});
   ASSERT_TRUE(client);
-  probe.attach(*client, {"error"});
-  client->connect();
 
   ASSERT_TRUE(probe.wait_status(Status::connected, in(kWait)));
   auto refused = server.wait_for_evt("auth_error", in(kWait));
@@ -67,10 +63,9 @@ TEST(NativeClientInterop, QueryOnlyServerIsReachedThroughTheQueryFallback) {
 TEST(NativeClientInterop, ScanEventsOfTheUsersRoomReachTheHandler) {
   auto server = start_server();
   ClientProbe probe;
-  auto client = make_client(client_options(server.http_url(), mint_jwt({.sub = "alice"})));
+  auto client = start_client(client_options(server.http_url(), mint_jwt({.sub = "alice"})),
+                             probe, {"scan:created", "scan:deleted"});
   ASSERT_TRUE(client);
-  probe.attach(*client, {"scan:created", "scan:deleted"});
-  client->connect();
   ASSERT_TRUE(server.wait_for([](const json& l) { return joined_as(l, "alice"); }, in(kWait)));
 
   // Bob's event goes first: were it delivered to alice it would arrive before hers.
@@ -91,10 +86,8 @@ TEST(NativeClientInterop, ScanEventsOfTheUsersRoomReachTheHandler) {
 TEST(NativeClientInterop, EmitWithAckRoundTripsThroughTheServer) {
   auto server = start_server();
   ClientProbe probe;
-  auto client = make_client(client_options(server.http_url(), mint_jwt({.sub = "alice"})));
+  auto client = start_client(client_options(server.http_url(), mint_jwt({.sub = "alice"})), probe, {"scan:created"});
   ASSERT_TRUE(client);
-  probe.attach(*client, {"scan:created"});
-  client->connect();
   ASSERT_TRUE(server.wait_for([](const json& l) { return joined_as(l, "alice"); }, in(kWait)));
 
   std::promise<std::pair<std::error_code, std::string>> acked;
@@ -173,10 +166,9 @@ TEST(NativeClientInterop, ServerRestartOnTheSamePortReconnectsAndFlushesTheQueue
 TEST(NativeClientInterop, WrongTokenIsRefusedWithExactlyOneAttempt) {
   auto server = start_server();
   ClientProbe probe;
-  auto client = make_client(client_options(server.http_url(), mint_jwt({.sub = "alice"}, "not-the-secret")));
+  auto client = start_client(client_options(server.http_url(), mint_jwt({.sub = "alice"}, "not-the-secret")),
+                             probe, {"error"});
   ASSERT_TRUE(client);
-  probe.attach(*client, {"error"});
-  client->connect();
 
   ASSERT_TRUE(probe.wait_status(Status::disconnected, in(kWait)));
   EXPECT_EQ(client->status().reason, DisconnectReason::unauthorized);
@@ -214,10 +206,8 @@ TEST(NativeClientInterop, MessageOverMaxPayloadDropsTheTransportAndReconnects) {
   ClientProbe probe;
   auto options = client_options(server.http_url(), mint_jwt({.sub = "alice"}));
   options.max_payload = 4096;
-  auto client = make_client(std::move(options));
+  auto client = start_client(std::move(options), probe, {"scan:created"});
   ASSERT_TRUE(client);
-  probe.attach(*client, {"scan:created"});
-  client->connect();
   ASSERT_TRUE(server.wait_for([](const json& l) { return joined_as(l, "alice"); }, in(kWait)));
 
   json big = scan("00000000-0000-4000-8000-0000000000ff", 1);

@@ -16,10 +16,8 @@ std::size_t count_evt(const ReferenceServer& server, const std::string& evt) {
 TEST(RecoveryInterop, EventsMissedWhileAwayArriveOnceWithoutTheOffset) {
   auto server = start_server({.recovery = true});
   ClientProbe probe;
-  auto client = make_client(client_options(server.http_url(), mint_jwt({.sub = "alice"})));
+  auto client = start_client(client_options(server.http_url(), mint_jwt({.sub = "alice"})), probe, {"scan:created"});
   ASSERT_TRUE(client);
-  probe.attach(*client, {"scan:created"});
-  client->connect();
   ASSERT_TRUE(server.wait_for_evt("join", in(kWait)));
   // One event while connected, so the client holds an offset.
   ASSERT_TRUE(server.emit_to("alice", "scan:created", scan("00000000-0000-4000-8000-000000000000", 1), in(kWait)));
@@ -61,10 +59,8 @@ TEST(RecoveryInterop, EventsMissedWhileAwayArriveOnceWithoutTheOffset) {
 TEST(RecoveryInterop, WithoutRecoveryTheClientRejoinsAsANewSession) {
   auto server = start_server();
   ClientProbe probe;
-  auto client = make_client(client_options(server.http_url(), mint_jwt({.sub = "alice"})));
+  auto client = start_client(client_options(server.http_url(), mint_jwt({.sub = "alice"})), probe, {"scan:created"});
   ASSERT_TRUE(client);
-  probe.attach(*client, {"scan:created"});
-  client->connect();
   ASSERT_TRUE(server.wait_for_evt("join", in(kWait)));
 
   ASSERT_TRUE(server.control({{"cmd", "drop-transports"}}, in(kWait)));

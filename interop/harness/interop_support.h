@@ -7,6 +7,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -46,12 +47,13 @@ inline std::unique_ptr<client::NativeClient> make_client(client::NativeClientOpt
   return made.ok() ? std::move(*made) : nullptr;
 }
 
-// A client recording into `probe` and already connecting, or null after a
-// failed assertion.
-inline std::unique_ptr<client::NativeClient> start_client(client::NativeClientOptions options, ClientProbe& probe) {
+// A client recording into `probe` (its status, and the payloads of `events`)
+// and already connecting, or null after a failed assertion.
+inline std::unique_ptr<client::NativeClient> start_client(client::NativeClientOptions options, ClientProbe& probe,
+                                                          const std::vector<std::string>& events = {}) {
   auto client = make_client(std::move(options));
   if (!client) return nullptr;
-  probe.attach(*client, {});
+  probe.attach(*client, events);
   client->connect();
   return client;
 }
