@@ -131,6 +131,7 @@ async function gatewayBench() {
   const rates = String(opts.rates).split(',').map(Number);
   const raw = {};
   for (const kind of ['gateway', 'node']) raw[kind] = { fanout: [], latency: Object.fromEntries(rates.map((r) => [r, []])) };
+  const floorRaw = Object.fromEntries(rates.map((r) => [r, []]));
   // Each run binds its connections to its own 127.0.0.x range (5,000 per address).
   let nextBase = 10;
   const run = (kind, scenario, extra, connections) => {
@@ -154,6 +155,12 @@ async function gatewayBench() {
         for (const rate of rates) {
           raw[kind].latency[rate].push(run(kind, 'latency', ['--receivers', '100', '--rate', String(rate), '--warmup', '1', '--seconds', String(opts.seconds)], 101));
         }
+      }
+      // The same scenario against an ideal server that only sends (floor.h):
+      // its sending thread on the servers' CPU, the reader on the load generator's.
+      for (const rate of rates) {
+        floorRaw[rate].push(runJson(...onCpu(1, loadgen, ['floor', '--receivers', '100', '--rate', String(rate), '--warmup', '1',
+          '--seconds', String(opts.seconds), '--sender-cpu', pinned ? '0' : '-1']), 300000));
       }
     }
   } finally {
@@ -203,6 +210,19 @@ async function gatewayBench() {
       [`RSS per idle joined connection, bytes (${fmt(g.memory.connections)} conns)`, fmt(g.memory.bytes_per_connection), fmt(n.memory.bytes_per_connection), ratio(n.memory.bytes_per_connection, g.memory.bytes_per_connection)],
       ['server RSS with those connections, MB', fmt(g.memory.rss_after_kb / 1024, 1), fmt(n.memory.rss_after_kb / 1024, 1), ratio(n.memory.rss_after_kb, g.memory.rss_after_kb)],
     ]);
+  results.floor = Object.fromEntries(rates.map((rate) => {
+    const f = floorRaw[rate];
+    return [rate, { p50_ms: median(f, 'p50_ms'), p99_ms: median(f, 'p99_ms'), sender_us_per_frame: median(f, 'sender_us_per_frame'),
+      complete: f.every((r) => r.complete), rounds: f }];
+  }));
+  table('Latency floor of this machine: an ideal server that only writes each event to the 100 sockets (loadgen floor), median of 3 rounds',
+    ['creates/s', 'ideal server p50 ms', 'ideal server p99 ms', 'its CPU µs per frame', 'target: node p99 / 5', 'scansync gateway p99', 'target above the floor'],
+    rates.map((rate) => {
+      const f = results.floor[rate];
+      const target = n.latency[rate].p99_ms / 5;
+      return [String(rate), fmt(f.p50_ms, 2), fmt(f.p99_ms, 2), fmt(f.sender_us_per_frame, 1), fmt(target, 2), fmt(g.latency[rate].p99_ms, 2),
+        f.complete ? (target > f.p99_ms ? 'yes' : 'no') : 'n/a (incomplete)'];
+    }));
   return results;
 }
 

@@ -4,6 +4,7 @@
 //   loadgen fanout  --port P --pid SERVER_PID --token T [--receivers 1000 --seconds 5 --window 256]
 //   loadgen latency --port P --pid SERVER_PID --token T [--receivers 100 --rate 200 --warmup 1 --seconds 5]
 //   loadgen memory  --port P --pid SERVER_PID --token T [--connections 10000]
+//   loadgen floor   [--receivers 100 --rate 200 --warmup 1 --seconds 5 --sender-cpu 0]   (no server: floor.h)
 //
 // Prints one JSON line with the figures, the server's CPU seconds over the
 // measured window (/proc/PID/stat utime+stime) and the load generator's own.
@@ -22,6 +23,7 @@
 #include <vector>
 
 #include "event_loop.h"
+#include "floor.h"
 #include "proc_stats.h"
 #include "ws_conn.h"
 
@@ -270,6 +272,13 @@ int main(int argc, char** argv) {
   auto* mem = app.add_subcommand("memory", "server RSS per idle joined connection");
   common(mem);
   mem->add_option("--connections", a.connections);
+  FloorArgs fl;
+  auto* floor_cmd = app.add_subcommand("floor", "latency of an ideal server that only sends: this machine's floor");
+  floor_cmd->add_option("--receivers", fl.receivers);
+  floor_cmd->add_option("--rate", fl.rate, "broadcasts per second");
+  floor_cmd->add_option("--seconds", fl.seconds);
+  floor_cmd->add_option("--warmup", fl.warmup, "seconds of broadcasts before the measured ones");
+  floor_cmd->add_option("--sender-cpu", fl.sender_cpu, "CPU of the sending thread, -1 for any");
   CLI11_PARSE(app, argc, argv);
 
   const auto fds = raise_fd_limit();
@@ -277,6 +286,8 @@ int main(int argc, char** argv) {
   nlohmann::json out;
   if (*fan) {
     out = fanout(io, a);
+  } else if (*floor_cmd) {
+    out = latency_floor(fl);
   } else if (*lat) {
     if (!lat->count("--receivers")) a.receivers = 100;
     out = latency(io, a);
