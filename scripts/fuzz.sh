@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Fuzzes the protocol codec: builds the libFuzzer targets of fuzz/ (clang,
-# ASan + UBSan) in build-fuzz and runs each for an equal share of SECONDS.
+# Fuzzes the protocol codec (fuzz/) and the gateway's parsers and server core
+# (fuzz/gateway/): builds the libFuzzer targets (clang, ASan + UBSan, the
+# whole build instrumented) in build-fuzz and runs each for an equal share
+# of SECONDS.
 # The seed corpus is copied to a scratch folder under build-fuzz, so the
 # repository is never modified. Fails on any crash, leak, timeout or
 # invariant violation; the offending input is left in build-fuzz/run/<target>/.
@@ -10,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 total="${1:-60}"
-targets=(eio_text eio_payload sio_decode json_text)
+targets=(eio_text eio_payload sio_decode json_text ws_frame jwt scan_service session)
 per=$((total / ${#targets[@]}))
 ((per >= 1)) || per=1
 
@@ -19,8 +21,12 @@ export CCACHE_DIR="${CCACHE_DIR:-$PWD/.cache/ccache}"
 if [[ -f build-fuzz/CMakeCache.txt ]] && ! grep -q '^CMAKE_CXX_COMPILER:.*clang++' build-fuzz/CMakeCache.txt; then
   rm -rf build-fuzz
 fi
+# The old core-only configuration cannot grow the gateway's targets in place.
+if [[ -f build-fuzz/CMakeCache.txt ]] && grep -q '^SCANSYNC_CORE_ONLY:BOOL=ON' build-fuzz/CMakeCache.txt; then
+  rm -rf build-fuzz
+fi
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DCMAKE_CXX_COMPILER=clang++ -DSCANSYNC_FUZZ=ON -DSCANSYNC_CORE_ONLY=ON -DSCANSYNC_TESTS=OFF >/dev/null
+  -DCMAKE_CXX_COMPILER=clang++ -DSCANSYNC_FUZZ=ON -DSCANSYNC_TESTS=OFF >/dev/null
 cmake --build build-fuzz -j "${JOBS:-$(nproc)}" --target "${targets[@]/#/fuzz_}"
 
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}"

@@ -28,5 +28,5 @@ echo "== portable core: Emscripten"
 ./scripts/check-wasm.sh
 
 echo "== fuzz (short run)"
-./scripts/fuzz.sh "${FUZZ_SECONDS:-20}"
+./scripts/fuzz.sh "${FUZZ_SECONDS:-40}"
 echo "== all tests passed"
