@@ -103,7 +103,8 @@ nlohmann::json latency_floor(const FloorArgs& a) {
   const std::size_t frame_size = event_frame(0).size();
   std::vector<std::atomic<std::int64_t>> sent_at(static_cast<std::size_t>(total));
   std::atomic<double> sender_cpu{0};
-  std::atomic<bool> send_failed{false};
+  std::atomic<bool> write_failed{false};
+  std::atomic<bool> stop{false};  // set when the reader gives up
 
   // The ideal server: per tick, the frame to every socket, one write each.
   std::thread sender([&] {
@@ -111,14 +112,14 @@ nlohmann::json latency_floor(const FloorArgs& a) {
     const auto period = std::chrono::nanoseconds(1'000'000'000 / a.rate);
     auto next = Clock::now();
     double cpu0 = 0;
-    for (std::int64_t seq = 0; seq < total && !send_failed; ++seq) {
+    for (std::int64_t seq = 0; seq < total && !stop && !write_failed; ++seq) {
       next += period;
       std::this_thread::sleep_until(next);
       if (seq == warmup) cpu0 = thread_cpu_seconds();
       const std::string frame = event_frame(seq);
       sent_at[static_cast<std::size_t>(seq)].store(ns(Clock::now()), std::memory_order_release);
       for (const auto& p : pairs) {
-        if (write(p.server, frame.data(), frame.size()) != static_cast<ssize_t>(frame.size())) send_failed = true;
+        if (write(p.server, frame.data(), frame.size()) != static_cast<ssize_t>(frame.size())) write_failed = true;
       }
     }
     sender_cpu = thread_cpu_seconds() - cpu0;
@@ -140,7 +141,7 @@ nlohmann::json latency_floor(const FloorArgs& a) {
   const auto deadline = Clock::now() + std::chrono::seconds(a.warmup + a.seconds + 30);
   std::vector<epoll_event> events(pairs.size());
   char buf[65536];
-  while (frames < expected_frames && !send_failed && Clock::now() < deadline) {
+  while (frames < expected_frames && !write_failed && Clock::now() < deadline) {
     const int n = epoll_wait(ep, events.data(), static_cast<int>(events.size()), 100);
     for (int e = 0; e < n; ++e) {
       const auto i = events[static_cast<std::size_t>(e)].data.u64;
@@ -160,7 +161,7 @@ nlohmann::json latency_floor(const FloorArgs& a) {
     }
   }
   const bool complete = frames == expected_frames;
-  send_failed = !complete;  // stops the sender if we gave up first
+  stop = true;
   sender.join();
   close(ep);
   for (const auto& p : pairs) {
@@ -175,6 +176,7 @@ nlohmann::json latency_floor(const FloorArgs& a) {
   return {{"scenario", "floor"}, {"receivers", a.receivers}, {"rate", a.rate}, {"warmup_s", a.warmup},
           {"frame_bytes", frame_size}, {"samples", samples_ms.size()},
           {"expected", static_cast<std::uint64_t>(total - warmup) * pairs.size()}, {"complete", complete},
+          {"write_failed", write_failed.load()},
           {"p50_ms", pct(0.50)}, {"p99_ms", pct(0.99)}, {"p999_ms", pct(0.999)},
           {"max_ms", samples_ms.empty() ? 0.0 : samples_ms.back()}, {"sender_cpu_s", sender_cpu.load()},
           {"sender_us_per_frame", sender_cpu.load() * 1e6 / static_cast<double>(std::max<std::size_t>(1, samples_ms.size()))}};
