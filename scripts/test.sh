@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds scansync and runs every test: unit, interop (official socket.io peers),
-# the Emscripten compile of the portable core, a sanitizer build and a short fuzz run.
+# the Emscripten compile of the portable core, sanitizer builds and a short fuzz run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
@@ -13,10 +13,11 @@ cmake --build build -j "$JOBS"
 echo "== ctest"
 ctest --test-dir build --output-on-failure -j "$JOBS" --timeout 300
 
-echo "== portable core: sanitizers (ASan + UBSan)"
-cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSCANSYNC_CORE_ONLY=ON -DSCANSYNC_SANITIZE=ON >/dev/null
+echo "== everything again under ASan + UBSan (the gateway the e2e suites start included)"
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSCANSYNC_CORE_ONLY=OFF -DSCANSYNC_SANITIZE=ON >/dev/null
 cmake --build build-asan -j "$JOBS"
-ctest --test-dir build-asan --output-on-failure -j "$JOBS"
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir build-asan --output-on-failure -j "$JOBS" --timeout 300
 
 echo "== store: ThreadSanitizer (the checkpointer's thread and the writer's)"
 cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS="-fsanitize=thread -O1" \
