@@ -34,11 +34,11 @@ struct GatewayOptions {
   std::uint32_t connect_timeout_ms = 45000;  // no Socket.IO CONNECT within this → connection closed
   std::uint32_t upgrade_timeout_ms = 10000;  // a WebSocket upgrade not completed within this is dropped
   std::uint64_t max_payload = 1000000;       // bytes per WebSocket message / polling POST body
-  std::size_t max_write_queue_bytes = 4u << 20;
+  std::size_t max_write_queue_bytes = 4u << 20;  // a connection whose unsent output exceeds this is closed
   // REST requests per user: this many a second on average, bursts up to
   // rest_burst; past it 429 rate_limited. 0 turns the limit off.
   double rest_rate_per_s = 100;
-  double rest_burst = 200;  // a connection whose unsent output exceeds this is closed
+  double rest_burst = 200;
   // Behave like the reference servers of the protocol test suites (echo
   // events, namespaces "/" and "/custom", raw Engine.IO echo on /engine.io/),
   // without JWT or database.
