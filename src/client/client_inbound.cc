@@ -140,17 +140,11 @@ void ClientCore::Impl::on_event(const sio::PacketView& p, std::vector<std::strin
     return;
   }
   // A validated literal without escapes reads as its contents: no decoding.
-  const std::string_view literal = items.front();
-  std::string_view name = literal.substr(1, literal.size() - 2);
   std::string unescaped;
-  if (name.find('\\') != std::string_view::npos) {
-    auto decoded = json::unquote(literal);
-    if (!decoded.ok()) {
-      protocol_error("EVENT name is not a string");
-      return;
-    }
-    unescaped = std::move(decoded).value();
-    name = unescaped;
+  auto name = json::literal_text(items.front(), unescaped);
+  if (!name.ok()) {
+    protocol_error("EVENT name is not a string");
+    return;
   }
   items.erase(items.begin());
   // Connection state recovery: the server appends the packet's offset as a
@@ -159,7 +153,7 @@ void ClientCore::Impl::on_event(const sio::PacketView& p, std::vector<std::strin
     if (offset) offset->assign(items.back()); else offset.emplace(items.back());
     items.pop_back();
   }
-  notify_event(name, items, p.id);
+  notify_event(*name, items, p.id);
 }
 
 void ClientCore::Impl::on_ack(const sio::PacketView& p, const std::vector<std::string_view>& items) {

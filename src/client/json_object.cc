@@ -53,10 +53,9 @@ std::size_t skip_value(std::string_view s, std::size_t i) {
 }
 
 bool key_equals(std::string_view literal, std::string_view key) {
-  const std::string_view inner = literal.substr(1, literal.size() - 2);
-  if (inner.find('\\') == npos) return inner == key;
-  auto unescaped = json::unquote(literal);
-  return unescaped.ok() && *unescaped == key;
+  std::string scratch;
+  auto text = json::literal_text(literal, scratch);
+  return text.ok() && *text == key;
 }
 
 std::string_view trim(std::string_view s) {

@@ -58,6 +58,13 @@ std::string quote(std::string_view utf8) {
   return out;
 }
 
+Result<std::string_view> unquote_into(std::string_view literal, std::string& scratch) {
+  auto decoded = unquote(literal);
+  if (!decoded.ok()) return decoded.error();
+  scratch = std::move(decoded).value();
+  return std::string_view(scratch);
+}
+
 Result<std::string> unquote(std::string_view literal) {
   constexpr std::uint32_t kReplacement = 0xFFFD;
   const char* p = literal.data();

@@ -31,26 +31,22 @@ constexpr std::string_view kReservedEvents[] = {"connect",       "connect_error"
                                                 "disconnecting", "newListener",    "removeListener"};
 
 bool is_reserved_event(std::string_view literal) {
-  std::string_view name = literal.substr(1, literal.size() - 2);
-  std::string decoded;
-  if (name.find('\\') != std::string_view::npos) {
-    auto s = json::unquote(literal);
-    if (!s) return true;  // cannot happen: the literal was validated
-    decoded = std::move(s).value();
-    name = decoded;
-  }
+  std::string scratch;
+  auto name = json::literal_text(literal, scratch);
+  if (!name) return true;  // cannot happen: the literal was validated
   for (const auto reserved : kReservedEvents) {
-    if (name == reserved) return true;
+    if (*name == reserved) return true;
   }
   return false;
 }
 
-// `data` is the whole JSON value: validates it and its top-level shape.
-std::error_code check_value(std::string_view data, bool want_object, bool want_array, bool want_string) {
+// `data` is the whole JSON value: validates it, and that it is an object
+// (or, when `or_string`, a string). Arrays go through check_array().
+std::error_code check_object(std::string_view data, bool or_string) {
   const char* const end = data.data() + data.size();
   const char* const p = skip_ws(data.data(), end);
   if (p == end) return errc::malformed_json;
-  const bool shape_ok = (want_object && *p == '{') || (want_array && *p == '[') || (want_string && *p == '"');
+  const bool shape_ok = *p == '{' || (or_string && *p == '"');
   if (!shape_ok) return errc::malformed_json;
   const char* const q = json::detail::skip_value(p, end, json::kDefaultMaxDepth);
   if (q == nullptr || skip_ws(q, end) != end) return errc::malformed_json;
@@ -79,7 +75,7 @@ std::error_code check_event_args(std::string_view data, std::vector<std::string_
 std::error_code check_data(PacketType type, std::string_view data, std::vector<std::string_view>& elements) {
   switch (type) {
     case PacketType::connect:
-      return data.empty() ? std::error_code{} : check_value(data, true, false, false);
+      return data.empty() ? std::error_code{} : check_object(data, /*or_string=*/false);
     case PacketType::disconnect:
       return data.empty() ? std::error_code{} : make_error_code(errc::malformed_packet);
     case PacketType::event:
@@ -89,7 +85,7 @@ std::error_code check_data(PacketType type, std::string_view data, std::vector<s
     case PacketType::binary_ack:
       return data.empty() ? make_error_code(errc::malformed_packet) : check_array(data, elements);
     case PacketType::connect_error:
-      return data.empty() ? make_error_code(errc::malformed_packet) : check_value(data, true, false, true);
+      return data.empty() ? make_error_code(errc::malformed_packet) : check_object(data, /*or_string=*/true);
   }
   return errc::unknown_packet_type;
 }

@@ -39,5 +39,18 @@ std::string quote(std::string_view utf8);
 // surrogate becomes U+FFFD, as TextEncoder does in browsers; raw invalid
 // UTF-8, raw control characters and bad escapes fail with malformed_json.
 Result<std::string> unquote(std::string_view literal);
+// The text of a string literal that was already validated (is_valid, or
+// found by a validating scan): a view of its contents when it holds no
+// escape (nothing to decode, nothing copied), else unquote()'s result kept
+// in `scratch`. Fails as unquote() does. Inline: event names and object
+// keys go through it on the client's hot path, and almost none has an escape.
+Result<std::string_view> unquote_into(std::string_view literal, std::string& scratch);
+inline Result<std::string_view> literal_text(std::string_view literal, std::string& scratch) {
+  if (literal.size() >= 2) {
+    const std::string_view inner = literal.substr(1, literal.size() - 2);
+    if (inner.find('\\') == std::string_view::npos) return inner;
+  }
+  return unquote_into(literal, scratch);
+}
 
 }  // namespace scansync::json
