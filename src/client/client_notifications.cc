@@ -20,18 +20,25 @@ void ClientCore::Impl::set_status(const StatusInfo& next) {
 
 void ClientCore::Impl::notify_event(std::string_view name, const std::vector<std::string_view>& args,
                                     std::optional<std::uint64_t> reply_ack_id) {
-  const bool borrow = lent(name) && std::all_of(args.begin(), args.end(), [this](auto a) { return lent(a); });
   EventNote& note = notes.emplace<EventNote>();
-  note.texts.assign(name, args, borrow);
+  note.texts.assign(name, args, lent(name, args));
   note.reply_ack_id = reply_ack_id;
   note.session = session;
 }
 
-bool ClientCore::Impl::lent(std::string_view text) const {
+bool ClientCore::Impl::lent(std::string_view name, const std::vector<std::string_view>& args) const {
   // std::less_equal: a total order even for pointers into different objects.
   const std::less_equal<const char*> le;
-  return le(lent_frame.data(), text.data()) &&
-         le(text.data() + text.size(), lent_frame.data() + lent_frame.size());
+  const char* const begin = lent_frame.data();
+  const char* const end = begin + lent_frame.size();
+  auto inside = [&](std::string_view text) {
+    return text.empty() || (le(begin, text.data()) && le(text.data() + text.size(), end));  // empty: nothing to keep alive
+  };
+  if (!inside(name)) return false;
+  for (auto a : args) {
+    if (!inside(a)) return false;
+  }
+  return true;
 }
 
 void ClientCore::Impl::own_borrowed_notes() {
@@ -49,8 +56,10 @@ void ClientCore::Impl::notify_error(std::string_view code, std::string_view mess
 
 void ClientCore::Impl::notify_ack(AckHandler handler, std::error_code ec, const std::vector<std::string_view>& args) {
   if (!handler) return;
-  const bool borrow = std::all_of(args.begin(), args.end(), [this](auto a) { return lent(a); });
-  notes.push(AckNote{std::move(handler), ec, borrow ? NoteTexts::borrow({}, args) : NoteTexts::copy_of({}, args)});
+  AckNote& note = notes.emplace<AckNote>();
+  note.handler = std::move(handler);
+  note.ec = ec;
+  note.texts.assign({}, args, lent({}, args));
 }
 
 void ClientCore::Impl::fail_all_acks(std::error_code ec) {

@@ -106,7 +106,8 @@ struct ClientCore::Impl {
   void drop_stale_notifications();  // a disconnect(): nothing queued before it is delivered, except acks
   void settle();
   void deliver(Notification& n);
-  bool lent(std::string_view text) const;  // `text` lies inside lent_frame
+  // Every text lies inside lent_frame (an empty one needs no frame).
+  bool lent(std::string_view name, const std::vector<std::string_view>& args) const;
   void own_borrowed_notes();
   void sync_timer();
 

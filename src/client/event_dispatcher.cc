@@ -6,23 +6,24 @@
 namespace scansync::client {
 
 SubscriptionId EventDispatcher::on(std::string event, EventHandler handler) {
-  auto s = std::make_unique<Subscription>();
-  s->id = next_id_++;
-  s->event = std::move(event);
-  s->on_event = std::move(handler);
-  subs_.push_back(std::move(s));
-  ++active_;
-  return subs_.back()->id;
+  Subscription& s = add();
+  s.event = std::move(event);
+  s.on_event = std::move(handler);
+  return s.id;
 }
 
 SubscriptionId EventDispatcher::on_status(StatusHandler handler) {
-  auto s = std::make_unique<Subscription>();
-  s->id = next_id_++;
-  s->is_status = true;
-  s->on_status = std::move(handler);
-  subs_.push_back(std::move(s));
+  Subscription& s = add();
+  s.is_status = true;
+  s.on_status = std::move(handler);
+  return s.id;
+}
+
+EventDispatcher::Subscription& EventDispatcher::add() {
+  subs_.push_back(std::make_unique<Subscription>());
+  subs_.back()->id = next_id_++;
   ++active_;
-  return subs_.back()->id;
+  return *subs_.back();
 }
 
 void EventDispatcher::off(SubscriptionId id) {

@@ -48,6 +48,7 @@ class EventDispatcher {
     EventHandler on_event;
     StatusHandler on_status;
   };
+  Subscription& add();  // a new active subscription with the next id, at the back
   template <class Call>
   void dispatch_to(bool status, std::string_view name, Call call);
   void compact();

@@ -20,20 +20,6 @@ void NoteTexts::assign(std::string_view name, const std::vector<std::string_view
   if (!borrow) own();
 }
 
-NoteTexts NoteTexts::borrow(std::string_view name, const std::vector<std::string_view>& args) {
-  NoteTexts out;
-  out.name_ = name;
-  out.set_args(args);
-  out.borrowed_ = true;
-  return out;
-}
-
-NoteTexts NoteTexts::copy_of(std::string_view name, const std::vector<std::string_view>& args) {
-  NoteTexts out = borrow(name, args);
-  out.own();
-  return out;
-}
-
 void NoteTexts::own() {
   if (!borrowed_) return;
   std::size_t total = name_.size();

@@ -27,13 +27,10 @@ namespace scansync::client {
 class NoteTexts {
  public:
   NoteTexts() = default;
-  // The views must stay valid until own() or until the note is delivered.
-  static NoteTexts borrow(std::string_view name, const std::vector<std::string_view>& args);
-  static NoteTexts copy_of(std::string_view name, const std::vector<std::string_view>& args);
-  // Sets the texts in place: borrowed, or copied when `borrow` is false.
+  // Sets the texts in place: borrowed (the views must stay valid until own()
+  // or until the note is delivered), or copied when `borrow` is false.
   void assign(std::string_view name, const std::vector<std::string_view>& args, bool borrow);
 
-  bool borrowed() const { return borrowed_; }
   // Copies borrowed texts into the note's own buffer; no-op once owned.
   void own();
 
