@@ -9,7 +9,6 @@ namespace scansync::gateway::ws {
 namespace {
 
 constexpr std::string_view kGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
-constexpr std::uint16_t kNoStatus = 1005;
 
 bool is_control(std::uint8_t op) { return op >= 8; }
 bool known_opcode(std::uint8_t op) { return op <= 2 || (op >= 8 && op <= 10); }
@@ -141,7 +140,7 @@ Event Parser::next(char* data, std::size_t size) {
     case 8: {  // close
       if (len == 1) return fail(kCloseProtocolError);
       e.kind = Event::Kind::close;
-      e.code = kNoStatus;
+      e.code = kCloseNoStatus;
       if (len >= 2) {
         e.code = static_cast<std::uint16_t>((static_cast<std::uint8_t>(body[0]) << 8) | static_cast<std::uint8_t>(body[1]));
         if (!valid_close_code(e.code)) return fail(kCloseProtocolError);

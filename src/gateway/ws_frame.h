@@ -20,6 +20,8 @@ enum class Opcode : std::uint8_t { continuation = 0, text = 1, binary = 2, close
 inline constexpr std::uint16_t kCloseNormal = 1000;
 inline constexpr std::uint16_t kCloseProtocolError = 1002;
 inline constexpr std::uint16_t kCloseTooBig = 1009;
+// What a close frame without a code reports (never sent, §7.4.1).
+inline constexpr std::uint16_t kCloseNoStatus = 1005;
 
 // Sec-WebSocket-Accept for a Sec-WebSocket-Key: base64(SHA-1(key + GUID)).
 std::string accept_key(std::string_view client_key);

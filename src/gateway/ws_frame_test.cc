@@ -61,7 +61,9 @@ TEST(WsFrame, ParsesMaskedTextBinaryPingPongClose) {
     Event e = p.next(buf.data() + off, buf.size() - off);
     if (e.kind == Event::Kind::need_more) break;
     got.emplace_back(e.kind, std::string(e.payload));
-    if (e.kind == Event::Kind::close) EXPECT_EQ(e.code, 1001);
+    if (e.kind == Event::Kind::close) {
+      EXPECT_EQ(e.code, 1001);
+    }
     off += e.consumed;
   }
   ASSERT_EQ(got.size(), 5u);
@@ -106,7 +108,9 @@ TEST(WsFrame, PartialInputAsksForMoreAndReportsTheFrameSize) {
     Event e = parse(p, part);
     ASSERT_EQ(e.kind, Event::Kind::need_more) << n;
     EXPECT_EQ(e.consumed, 0u);
-    if (n >= 8) EXPECT_EQ(e.needed, whole.size());
+    if (n >= 8) {
+      EXPECT_EQ(e.needed, whole.size());
+    }
   }
   std::string all = whole;
   EXPECT_EQ(parse(p, all).kind, Event::Kind::text);

@@ -266,12 +266,14 @@ class WsSession final : public WsPort, public Closable, public std::enable_share
         return false;
       case Kind::close:
         peer_closed_ = true;
-        queue_close(e.code == 1005 ? ws::kCloseNormal : e.code, "");
-        return detach();
+        queue_close(e.code == ws::kCloseNoStatus ? ws::kCloseNormal : e.code, "");
+        detach();  // pumps the session itself
+        return false;
       case Kind::error:
         peer_closed_ = true;  // no more reading: close the socket once our close frame is out
         queue_close(e.code, "");
-        return detach();
+        detach();
+        return false;
       case Kind::pong:
       case Kind::fragment:
       case Kind::need_more:
@@ -280,14 +282,13 @@ class WsSession final : public WsPort, public Closable, public std::enable_share
     return false;
   }
 
-  // The WebSocket ends for the session; returns whether there was one.
-  bool detach() {
-    if (!host_) return false;
+  // The WebSocket ends for the session (if it has one), which is pumped.
+  void detach() {
+    if (!host_) return;
     host_->engine().on_ws_closed(channel_);
     auto host = std::move(host_);
     host_.reset();
     host->pump();
-    return false;
   }
 
   void lost() {
