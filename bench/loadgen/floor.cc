@@ -21,6 +21,8 @@
 #include <thread>
 #include <vector>
 
+#include "percentiles.h"
+
 namespace scansync::bench {
 namespace {
 
@@ -168,18 +170,14 @@ nlohmann::json latency_floor(const FloorArgs& a) {
     close(p.server);
     close(p.client);
   }
-  std::sort(samples_ms.begin(), samples_ms.end());
-  auto pct = [&](double p) {
-    return samples_ms.empty() ? 0.0
-                              : samples_ms[std::min(samples_ms.size() - 1, static_cast<std::size_t>(p * static_cast<double>(samples_ms.size())))];
-  };
-  return {{"scenario", "floor"}, {"receivers", a.receivers}, {"rate", a.rate}, {"warmup_s", a.warmup},
-          {"frame_bytes", frame_size}, {"samples", samples_ms.size()},
-          {"expected", static_cast<std::uint64_t>(total - warmup) * pairs.size()}, {"complete", complete},
-          {"write_failed", write_failed.load()},
-          {"p50_ms", pct(0.50)}, {"p99_ms", pct(0.99)}, {"p999_ms", pct(0.999)},
-          {"max_ms", samples_ms.empty() ? 0.0 : samples_ms.back()}, {"sender_cpu_s", sender_cpu.load()},
-          {"sender_us_per_frame", sender_cpu.load() * 1e6 / static_cast<double>(std::max<std::size_t>(1, samples_ms.size()))}};
+  nlohmann::json out = percentiles_ms(samples_ms);
+  out.update({{"scenario", "floor"}, {"receivers", a.receivers}, {"rate", a.rate}, {"warmup_s", a.warmup},
+              {"frame_bytes", frame_size}, {"samples", samples_ms.size()},
+              {"expected", static_cast<std::uint64_t>(total - warmup) * pairs.size()}, {"complete", complete},
+              {"write_failed", write_failed.load()}, {"sender_cpu_s", sender_cpu.load()},
+              {"sender_us_per_frame",
+               sender_cpu.load() * 1e6 / static_cast<double>(std::max<std::size_t>(1, samples_ms.size()))}});
+  return out;
 }
 
 }  // namespace scansync::bench

@@ -24,6 +24,7 @@
 
 #include "event_loop.h"
 #include "floor.h"
+#include "percentiles.h"
 #include "proc_stats.h"
 #include "ws_conn.h"
 
@@ -206,14 +207,9 @@ Json latency(EventLoop& io, const Args& a) {
       io, [&] { return acked == total && samples_ms.size() == expected && warmup_delivered == warmup * receivers.size(); },
       std::chrono::seconds(a.warmup + a.seconds + 60));
   Json out = w ? w->finish() : Window(a.pid).finish();
-  std::sort(samples_ms.begin(), samples_ms.end());
-  auto pct = [&](double p) {
-    return samples_ms.empty() ? 0.0 : samples_ms[std::min(samples_ms.size() - 1, static_cast<std::size_t>(p * static_cast<double>(samples_ms.size())))];
-  };
+  out.update(percentiles_ms(samples_ms));
   out.update({{"scenario", "latency"}, {"receivers", receivers.size()}, {"rate", a.rate}, {"warmup_s", a.warmup},
-              {"creates", sent - warmup}, {"samples", samples_ms.size()}, {"expected", expected}, {"complete", complete},
-              {"p50_ms", pct(0.50)}, {"p99_ms", pct(0.99)}, {"p999_ms", pct(0.999)},
-              {"max_ms", samples_ms.empty() ? 0.0 : samples_ms.back()}});
+              {"creates", sent - warmup}, {"samples", samples_ms.size()}, {"expected", expected}, {"complete", complete}});
   for (auto& r : receivers) r->close();
   creator->close();
   return out;
