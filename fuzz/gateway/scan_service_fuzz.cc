@@ -3,7 +3,6 @@
 // earlier inputs made. Invariants: every answer is JSON, every REST status
 // is one the contract lists, a broadcast carries a JSON argument, and the
 // other user's scan never shows up in this user's list or change feed.
-#include <unistd.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -15,6 +14,7 @@
 #include <string_view>
 
 #include "fuzz_check.h"
+#include "fuzz_temp_dir.h"
 #include "gateway/scan_service.h"
 
 using namespace scansync::gateway;
@@ -27,18 +27,10 @@ constexpr const char* kBobId = "0b0b0b0b-5f5e-4c1a-9d3e-2f1a6b7c8d9e";
 
 ScanService& service() {
   static std::unique_ptr<ScanService> s = [] {
-    char dir_template[] = "/tmp/scansync-fuzz-XXXXXX";
-    const char* dir = mkdtemp(dir_template);
-    FUZZ_CHECK(dir != nullptr);
-    static const std::filesystem::path kDir = dir;
-    std::atexit([] {
-      std::error_code ec;
-      std::filesystem::remove_all(kDir, ec);
-    });
     ServiceOptions o;
     o.max_body_bytes = 8192;
     o.tombstone_limit = 64;  // so pruning and cursor_expired are reachable
-    auto opened = ScanService::open(kDir / "scansync.db", o);
+    auto opened = ScanService::open(fuzz_temp_dir() / "scansync.db", o);
     FUZZ_CHECK(opened.ok());
     auto made = (*opened)->handle_event(
         "bob", "scan:create",

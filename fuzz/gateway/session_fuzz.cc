@@ -14,7 +14,6 @@
 // a fresh one. Invariants: bob's joined device, idle on its own session,
 // never receives a frame; every frame the gateway sends is an Engine.IO
 // packet; a session that is still open holds no more than its queue bound.
-#include <unistd.h>
 
 #include <chrono>
 #include <cstddef>
@@ -26,6 +25,7 @@
 #include <string_view>
 
 #include "fuzz_check.h"
+#include "fuzz_temp_dir.h"
 #include "gateway/scan_app.h"
 #include "gateway/scan_service.h"
 #include "gateway/sio_client.h"
@@ -55,7 +55,6 @@ std::string token(const std::string& user) {
 }
 
 struct World {
-  std::filesystem::path dir;
   std::unique_ptr<ScanService> service;
   std::unique_ptr<ScanApp> app;
 };
@@ -63,11 +62,7 @@ struct World {
 World& world() {
   static World w = [] {
     World x;
-    char dir_template[] = "/tmp/scansync-fuzz-XXXXXX";
-    const char* d = mkdtemp(dir_template);
-    FUZZ_CHECK(d != nullptr);
-    x.dir = d;
-    auto s = ScanService::open(x.dir / "scansync.db", ServiceOptions{});
+    auto s = ScanService::open(fuzz_temp_dir() / "scansync.db", ServiceOptions{});
     FUZZ_CHECK(s.ok());
     x.service = std::move(*s);
     auth::VerifierOptions v;
@@ -75,14 +70,6 @@ World& world() {
     x.app = std::make_unique<ScanApp>(*x.service, v, [] { return kNowUnix; });
     return x;
   }();
-  static const bool cleanup = [] {
-    std::atexit([] {
-      std::error_code ec;
-      std::filesystem::remove_all(world().dir, ec);
-    });
-    return true;
-  }();
-  (void)cleanup;
   return w;
 }
 
