@@ -3,9 +3,9 @@
 
 #include <filesystem>
 #include <fstream>
-#include <random>
 
 #include "scansync/auth/jwt.h"
+#include "test_support/temp_dir.h"
 
 namespace scansync::auth {
 namespace {
@@ -14,12 +14,7 @@ namespace fs = std::filesystem;
 
 class SecretFileTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("scansync-secret-" + std::to_string(std::random_device{}()));
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  fs::path dir_;
+  test_support::TempDir dir_{"scansync-secret"};
 };
 
 TEST_F(SecretFileTest, CreatesDevSecretWithMode0600) {
@@ -38,8 +33,8 @@ TEST_F(SecretFileTest, CreatesDevSecretWithMode0600) {
 }
 
 TEST_F(SecretFileTest, SecondCallReturnsTheSameSecret) {
-  auto a = load_or_create_dev_secret(dir_);
-  auto b = load_or_create_dev_secret(dir_);
+  auto a = load_or_create_dev_secret(dir_.path());
+  auto b = load_or_create_dev_secret(dir_.path());
   ASSERT_TRUE(a.ok() && b.ok());
   EXPECT_EQ(*a, *b);
   auto c = load_secret_file(dir_ / "jwt-secret");
@@ -65,7 +60,7 @@ TEST_F(SecretFileTest, MissingOrEmptySecretFileIsAnError) {
   EXPECT_EQ(load_secret_file(dir_ / "absent").error(), errc::secret_file_error);
   std::ofstream(dir_ / "empty") << " \n";
   EXPECT_EQ(load_secret_file(dir_ / "empty").error(), errc::secret_file_error);
-  EXPECT_EQ(load_secret_file(dir_).error(), errc::secret_file_error);  // a directory
+  EXPECT_EQ(load_secret_file(dir_.path()).error(), errc::secret_file_error);  // a directory
 }
 
 TEST_F(SecretFileTest, DataDirThatIsAFileIsAnError) {
@@ -75,7 +70,7 @@ TEST_F(SecretFileTest, DataDirThatIsAFileIsAnError) {
 
 TEST_F(SecretFileTest, ExistingEmptyDevSecretIsAnError) {
   std::ofstream(dir_ / "jwt-secret") << "";
-  EXPECT_EQ(load_or_create_dev_secret(dir_).error(), errc::secret_file_error);
+  EXPECT_EQ(load_or_create_dev_secret(dir_.path()).error(), errc::secret_file_error);
 }
 
 }  // namespace

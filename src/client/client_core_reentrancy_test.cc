@@ -132,6 +132,16 @@ TEST(ClientCoreReentrancy, ServerAckRequestIsNotAnsweredAfterAHandlerDisconnects
   EXPECT_EQ(s.take_frames(), (std::vector<std::string>{"41"}));
 }
 
+// "name first-arg", as the tests below record events.
+std::string describe(const Event& e) { return std::string(e.name) + (e.args.empty() ? "" : " " + std::string(e.args[0])); }
+
+// Feeds `frame`, then overwrites its buffer: what a note's views would read
+// if they still borrowed it.
+void feed_then_overwrite(ClientCore& core, std::string frame) {
+  core.on_transport_text(frame);
+  frame.assign(frame.size(), 'Z');
+}
+
 // Events borrow the frame they came in (no copy) while that frame's input
 // runs; a frame fed from a handler is gone before its event is delivered,
 // so that event must have been copied.
@@ -140,14 +150,10 @@ TEST(ClientCoreReentrancy, FrameFedFromAHandlerIsCopiedBeforeItsBufferGoes) {
   s.connect_fully();
   std::vector<std::string> seen;
   s.core.on("*", [&](const Event& e) {
-    seen.push_back(std::string(e.name) + (e.args.empty() ? "" : " " + std::string(e.args[0])));
+    seen.push_back(describe(e));
     if (e.name == "outer") {
-      std::string inner = R"(42["inner",{"x":"inner"}])";
-      s.core.on_transport_text(inner);
-      inner.assign(inner.size(), 'Z');  // what the views would read if not copied
-      std::string acked = R"(42["acked",{"y":1}])";
-      s.core.on_transport_text(acked);
-      acked.assign(acked.size(), 'Z');
+      feed_then_overwrite(s.core, R"(42["inner",{"x":"inner"}])");
+      feed_then_overwrite(s.core, R"(42["acked",{"y":1}])");
     }
   });
   s.feed(R"(42["outer",{"x":"outer"}])");
@@ -160,11 +166,9 @@ TEST(ClientCoreReentrancy, AThrowingHandlerLeavesLaterEventsIntact) {
   s.connect_fully();
   std::vector<std::string> seen;
   s.core.on("*", [&](const Event& e) {
-    seen.push_back(std::string(e.name) + (e.args.empty() ? "" : " " + std::string(e.args[0])));
+    seen.push_back(describe(e));
     if (e.name == "boom") {
-      std::string inner = R"(42["after",[1,2,3]])";
-      s.core.on_transport_text(inner);
-      inner.assign(inner.size(), 'Z');
+      feed_then_overwrite(s.core, R"(42["after",[1,2,3]])");
       throw std::runtime_error("handler failed");
     }
   });

@@ -5,10 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <random>
 
 #include "gateway/scan_service.h"
 #include "gateway/sio_client.h"
+#include "test_support/temp_dir.h"
 
 namespace scansync::gateway {
 namespace {
@@ -30,22 +30,12 @@ std::string token(std::string sub, std::int64_t exp = kNow + 3600) {
 class ScanAppTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("scan_app_test_" + std::to_string(std::random_device{}()) + "_" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir_);
     auto s = ScanService::open(dir_ / "scansync.db", ServiceOptions{});
     ASSERT_TRUE(s.ok()) << s.error().message();
     service_ = std::move(*s);
     auth::VerifierOptions v;
     v.secret = kSecret;
     app_ = std::make_unique<ScanApp>(*service_, v, [] { return kNow; });
-  }
-  void TearDown() override {
-    conns_.clear();
-    app_.reset();
-    service_.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
   }
 
   struct Conn {
@@ -82,7 +72,8 @@ class ScanAppTest : public ::testing::Test {
     return c;
   }
 
-  std::filesystem::path dir_;
+  // Destroyed in reverse: connections, app, service (closing the database), then the folder.
+  test_support::TempDir dir_{"scan_app_test"};
   std::unique_ptr<ScanService> service_;
   std::unique_ptr<ScanApp> app_;
   std::vector<std::unique_ptr<Conn>> conns_;

@@ -5,9 +5,9 @@
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
-#include <random>
 
 #include "gateway/scan_service.h"
+#include "test_support/temp_dir.h"
 
 namespace scansync::gateway::testing {
 
@@ -35,15 +35,7 @@ ServiceOptions options(F&& set) {
 
 class ScanServiceFixture : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / ("scansync-svc-" + std::to_string(std::random_device{}()));
-    std::filesystem::create_directories(dir_);
-    open_service({});
-  }
-  void TearDown() override {
-    svc_.reset();
-    std::filesystem::remove_all(dir_);
-  }
+  void SetUp() override { open_service({}); }
   void open_service(ServiceOptions o) {
     svc_.reset();
     o.now_unix_ms = [this] { return now_ms_; };
@@ -64,7 +56,7 @@ class ScanServiceFixture : public ::testing::Test {
     return j;
   }
 
-  std::filesystem::path dir_;
+  test_support::TempDir dir_{"scansync-svc"};  // first: removed after svc_ closes
   std::int64_t now_ms_ = kFakeNowMs;
   std::unique_ptr<ScanService> svc_;
 };

@@ -4,8 +4,9 @@
 #include <sched.h>
 
 #include <filesystem>
-#include <random>
 #include <string>
+
+#include "test_support/temp_dir.h"
 
 namespace scansync::store {
 namespace {
@@ -15,9 +16,6 @@ namespace fs = std::filesystem;
 class CheckpointerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("scansync-checkpoint-" + std::to_string(std::random_device{}()));
-    fs::create_directories(dir_);
-    file_ = (dir_ / "t.db").string();
     auto db = Database::open(file_, 1000);
     ASSERT_TRUE(db.ok());
     db_ = std::make_unique<Database>(std::move(*db));
@@ -27,10 +25,6 @@ class CheckpointerTest : public ::testing::Test {
     ASSERT_EQ(mode->column_text(0), "wal");
     mode->reset();
     ASSERT_FALSE(db_->exec("PRAGMA synchronous=NORMAL; CREATE TABLE t(v TEXT NOT NULL)"));
-  }
-  void TearDown() override {
-    db_.reset();
-    fs::remove_all(dir_);
   }
 
   // One commit of one 3 KB row: about one WAL page.
@@ -48,8 +42,8 @@ class CheckpointerTest : public ::testing::Test {
   std::int64_t rows() { return db_->query_int("SELECT count(*) FROM t").value_or(-1); }
   std::uintmax_t size_of(const std::string& f) { return fs::exists(f) ? fs::file_size(f) : 0; }
 
-  fs::path dir_;
-  std::string file_;
+  test_support::TempDir dir_{"scansync-checkpoint"};  // first: removed after db_ closes
+  std::string file_ = (dir_ / "t.db").string();
   std::unique_ptr<Database> db_;
 };
 

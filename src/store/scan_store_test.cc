@@ -9,6 +9,8 @@
 #include <fstream>
 #include <random>
 
+#include "test_support/temp_dir.h"
+
 namespace scansync::store {
 namespace {
 
@@ -20,13 +22,6 @@ NewScan scan(std::string id, std::string code = "4006381333931") {
 
 class ScanStoreTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("scansync-store-" + std::to_string(std::random_device{}()));
-    fs::create_directories(dir_);
-    file_ = dir_ / "gateway.db";
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   std::unique_ptr<ScanStore> open(StoreOptions o = {}) {
     auto s = ScanStore::open(file_, o);
     EXPECT_TRUE(s.ok()) << s.error().message();
@@ -45,7 +40,8 @@ class ScanStoreTest : public ::testing::Test {
     return r->scan.deleted_seq.value_or(-1);
   }
 
-  fs::path dir_, file_;
+  test_support::TempDir dir_{"scansync-store"};
+  fs::path file_ = dir_ / "gateway.db";
 };
 
 TEST_F(ScanStoreTest, CreateReturnsTheStoredScan) {
@@ -346,7 +342,7 @@ TEST_F(ScanStoreTest, NewerSchemaIsRefused) {
 }
 
 TEST_F(ScanStoreTest, UnopenablePathIsAnError) {
-  EXPECT_EQ(ScanStore::open(dir_, {}).error(), errc::open_failed);                       // a directory
+  EXPECT_EQ(ScanStore::open(dir_.path(), {}).error(), errc::open_failed);                       // a directory
   EXPECT_EQ(ScanStore::open(dir_ / "missing" / "x.db", {}).error(), errc::open_failed);  // no parent
 }
 
