@@ -30,6 +30,7 @@ class AuthCategory : public std::error_category {
       case errc::token_invalid: return "token invalid";
       case errc::token_expired: return "token expired";
       case errc::token_not_yet_valid: return "token not yet valid";
+      case errc::token_lifetime_exceeded: return "token lifetime above the gateway's maximum";
       case errc::secret_file_error: return "secret file unreadable, empty or not creatable";
     }
     return "unknown auth error";
@@ -183,6 +184,11 @@ Result<Claims> verify_hs256(std::string_view token, const VerifierOptions& opts,
   // RFC 7519 §4.1.4: valid only while now < exp.
   if (now_unix_s >= saturating_add(c.exp, leeway)) return errc::token_expired;
   if (c.nbf && saturating_add(now_unix_s, leeway) < *c.nbf) return errc::token_not_yet_valid;
+  if (opts.max_lifetime_s > 0) {
+    // exp > from + cap, saturated: exp and iat are arbitrary 64-bit claims.
+    const auto too_long_from = [&](std::int64_t from) { return c.exp > saturating_add(from, opts.max_lifetime_s); };
+    if (too_long_from(now_unix_s) || (c.iat && too_long_from(*c.iat))) return errc::token_lifetime_exceeded;
+  }
   return c;
 }
 

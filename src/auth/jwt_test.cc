@@ -184,6 +184,27 @@ TEST(Jwt, NotBeforeInTheFuture) {
   EXPECT_FALSE(verify_error(t, lenient, kNow));
 }
 
+TEST(Jwt, LifetimeCapRefusesLongLivedTokens) {
+  VerifierOptions capped = opts();
+  capped.max_lifetime_s = 3600;
+  EXPECT_FALSE(verify_error(sign_hs256(alice(), kSecret), capped));  // exactly the cap
+  Claims c = alice();
+  c.exp = kNow + 3601;  // exp - iat over the cap
+  EXPECT_EQ(verify_error(sign_hs256(c, kSecret), capped), errc::token_lifetime_exceeded);
+  EXPECT_EQ(wire_code(errc::token_lifetime_exceeded), "token_invalid");
+  c.iat.reset();  // no iat: exp - now decides
+  EXPECT_EQ(verify_error(sign_hs256(c, kSecret), capped), errc::token_lifetime_exceeded);
+  EXPECT_FALSE(verify_error(sign_hs256(c, kSecret), capped, kNow + 1));
+  c = alice();
+  c.iat = kNow - 10;  // an old iat with a far exp: exp - iat counts
+  c.exp = kNow + 3595;
+  EXPECT_EQ(verify_error(sign_hs256(c, kSecret), capped), errc::token_lifetime_exceeded);
+  c.exp = INT64_MAX;  // no overflow at the extremes
+  c.iat = INT64_MIN;
+  EXPECT_EQ(verify_error(sign_hs256(c, kSecret), capped), errc::token_lifetime_exceeded);
+  EXPECT_FALSE(verify_error(sign_hs256(c, kSecret), opts()));  // no cap: accepted
+}
+
 TEST(Jwt, IssuerCheckedWhenConfigured) {
   VerifierOptions o = opts();
   o.issuer = "scansync";

@@ -2,6 +2,7 @@
 // What the server does with Socket.IO sockets: which namespaces exist, who may
 // connect, what an event does. The scansync product (scan_app.h) and the
 // protocol test suites' reference behaviour (conformance_app.h) implement it.
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -28,6 +29,8 @@ struct IncomingEvent {
   std::optional<std::uint64_t> ack_id;
   // Binary attachments in order; placeholders in `args` refer to them.
   const std::vector<std::string>* attachments = nullptr;
+  // When the event arrived (rate limits): time is an input, as everywhere below the adapters.
+  std::chrono::steady_clock::time_point now{};
 };
 
 class Application {

@@ -17,7 +17,8 @@ using Request = http::request<http::string_body>;
 
 // Takes over a connection whose request asks for a WebSocket on an Engine.IO
 // path, once `route` (handshake, or upgrade of an existing session) passed.
+// `remote_address` counts a new session against the pending-handshake caps.
 void serve_websocket(const std::shared_ptr<Gateway::Impl>& impl, beast::tcp_stream stream, Request request,
-                     EngineRoute route, HandshakeInfo handshake, bool engine_only);
+                     EngineRoute route, HandshakeInfo handshake, bool engine_only, std::string remote_address);
 
 }  // namespace scansync::gateway

@@ -62,6 +62,7 @@ void EngineSession::send(Frame message) {
   if (closed_) return;
   push(std::move(message));
   if (queued_bytes_ > config_.max_write_queue_bytes) {
+    aborted_ = true;
     close("write queue overflow");
     return;
   }
@@ -132,7 +133,7 @@ PostStatus EngineSession::on_poll_post(std::string_view body, bool binary_conten
     close("transport error");
     return PostStatus::bad_request;
   }
-  if (body.size() > config_.max_payload) {
+  if (body.size() > message_limit()) {
     close("transport error");
     return PostStatus::payload_too_large;
   }

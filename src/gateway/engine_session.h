@@ -74,6 +74,10 @@ struct EngineConfig {
   Millis ping_timeout{20000};
   Millis upgrade_timeout{10000};
   std::uint64_t max_payload = 1000000;
+  // Until the layer above admits the session (a Socket.IO CONNECT accepted),
+  // a message may be at most this long (0: max_payload). An unauthenticated
+  // peer then cannot make the gateway buffer max_payload bytes per connection.
+  std::uint64_t max_pre_admission_payload = 0;
   std::size_t max_write_queue_bytes = 4u << 20;
 };
 
@@ -113,10 +117,24 @@ class EngineSession {
   bool closed() const { return closed_; }
   const std::string& close_reason() const { return close_reason_; }
   std::size_t queued_bytes() const { return queued_bytes_; }
+  // The peer stopped reading: its output overflowed. The adapter closes the
+  // connection at once instead of draining it (nothing would drain).
+  bool aborted() const { return aborted_; }
+
+  // The layer above accepted the peer (Socket.IO CONNECT): messages may now be
+  // up to max_payload, and the session no longer counts as a pending handshake.
+  void admit() { admitted_ = true; }
+  bool admitted() const { return admitted_; }
+  // The longest message the peer may send now (WebSocket message, polling body).
+  std::uint64_t message_limit() const {
+    return admitted_ || config_.max_pre_admission_payload == 0 ? config_.max_payload
+                                                               : config_.max_pre_admission_payload;
+  }
 
   // --- from the layer above
   // Queues a MESSAGE: a text frame that starts with '4', or a binary frame.
-  // Over max_write_queue_bytes → the session closes ("write queue overflow").
+  // Over max_write_queue_bytes → the session closes ("write queue overflow")
+  // and is aborted().
   void send(Frame message);
   // Server-initiated close. Packets already queued are still written (a
   // parked poll gets them followed by a CLOSE packet; a WebSocket drains,
@@ -167,6 +185,8 @@ class EngineSession {
   std::size_t queued_bytes_ = 0;
 
   bool closed_ = false;
+  bool aborted_ = false;
+  bool admitted_ = false;
   std::string close_reason_;
   std::string close_packet_ = "1";  // what a parked poll gets last: CLOSE, or NOOP when the client closed
 

@@ -1,6 +1,9 @@
 #include "scansync/gateway/gateway.h"
 
+#include <sys/resource.h>
+
 #include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
 #include <chrono>
 
 #include "gateway/conformance_app.h"
@@ -16,18 +19,47 @@ namespace scansync::gateway {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
+namespace {
+
+constexpr auto kAcceptPause = std::chrono::milliseconds(100);
+constexpr auto kRefusalLogEvery = std::chrono::seconds(10);
+
+std::size_t default_max_connections() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur == RLIM_INFINITY) return 1u << 20;
+  const auto fds = static_cast<std::size_t>(lim.rlim_cur);
+  return fds > 2 * GatewayOptions::kDescriptorHeadroom ? fds - GatewayOptions::kDescriptorHeadroom : fds / 2 + 1;
+}
+
+// accept() errors that mean "no descriptor or buffer for the new socket now";
+// the connection stays in the listen queue until one is free.
+bool out_of_descriptors(const boost::system::error_code& ec) {
+  const int v = ec.value();
+  return ec.category() == boost::system::system_category() &&
+         (v == EMFILE || v == ENFILE || v == ENOBUFS || v == ENOMEM);
+}
+
+}  // namespace
+
 Gateway::Impl::Impl(asio::io_context& io_, GatewayOptions opts_) : io(io_),
       opts(std::move(opts_)),
       rest_limiter(opts.rest_rate_per_s, opts.rest_burst),
-      acceptor(io_) {
+      pending(opts.max_pending_handshakes, opts.max_pending_per_address),
+      acceptor(io_),
+      accept_pause(io_) {
+  if (opts.write_timeout_ms == 0) opts.write_timeout_ms = opts.ping_timeout_ms;
   engine_config.ping_interval = Millis(opts.ping_interval_ms);
   engine_config.ping_timeout = Millis(opts.ping_timeout_ms);
   engine_config.upgrade_timeout = Millis(opts.upgrade_timeout_ms);
   engine_config.max_payload = opts.max_payload;
+  // The protocol suites send what the reference servers take before CONNECT.
+  engine_config.max_pre_admission_payload = opts.conformance ? 0 : opts.max_pre_connect_payload;
   engine_config.max_write_queue_bytes = opts.max_write_queue_bytes;
   verifier.secret = opts.jwt_secret;
   verifier.issuer = opts.issuer;
   verifier.audience = opts.audience;
+  verifier.max_lifetime_s = opts.max_token_ttl_s;
+  max_connections = opts.max_connections ? opts.max_connections : default_max_connections();
 }
 
 Gateway::Impl::~Impl() = default;
@@ -43,13 +75,30 @@ std::shared_ptr<SessionHost> Gateway::Impl::find(std::string_view sid) {
 }
 
 std::shared_ptr<SessionHost> Gateway::Impl::create_session(TransportKind kind, std::uint64_t ws_channel,
-                                                           HandshakeInfo handshake, bool engine_only) {
+                                                           HandshakeInfo handshake, bool engine_only,
+                                                           std::string_view remote_address) {
+  // The raw Engine.IO echo (conformance) has no CONNECT to wait for.
+  if (!engine_only && !pending.try_begin(remote_address)) {
+    log("handshake_refused", "too many pending handshakes from " + std::string(remote_address));
+    return nullptr;
+  }
   std::string sid = random_id();
-  auto host = std::make_shared<SessionHost>(shared_from_this(), sid, kind, ws_channel, std::move(handshake), engine_only);
+  auto host = std::make_shared<SessionHost>(shared_from_this(), sid, kind, ws_channel, std::move(handshake), engine_only,
+                                            engine_only ? std::string() : std::string(remote_address));
   host->start();
   sessions_.emplace(sid, host);
   log("session_open", kind == TransportKind::polling ? "polling" : "websocket", sid);
   return host;
+}
+
+std::string remote_address_of(const tcp::socket& socket) {
+  boost::system::error_code ec;
+  auto address = socket.remote_endpoint(ec).address();
+  if (ec) return "unknown";
+  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+    return asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6()).to_string();
+  }
+  return address.to_string();
 }
 
 void Gateway::Impl::remove_session(const std::string& sid) { sessions_.erase(sid); }
@@ -101,15 +150,60 @@ HttpAnswer Gateway::Impl::handle_api(std::string_view method, std::string_view t
 
 void Gateway::Impl::accept() {
   acceptor.async_accept([self = shared_from_this()](const boost::system::error_code& ec, tcp::socket socket) {
-    if (self->stopped) return;
+    if (self->stopped || ec == asio::error::operation_aborted) return;
+    if (out_of_descriptors(ec)) return self->pause_accepting(ec);
     if (!ec) {
-      socket.set_option(tcp::no_delay(true));
-      serve_http(self, std::move(socket));
-    } else if (ec == asio::error::operation_aborted) {
-      return;
+      if (self->accept_paused) {
+        self->accept_paused = false;
+        self->log("accept_resumed");
+      }
+      if (self->open_connections() >= self->max_connections) {
+        self->refuse_connection(std::move(socket));
+      } else {
+        boost::system::error_code ignored;
+        socket.set_option(tcp::no_delay(true), ignored);
+        serve_http(self, std::move(socket));
+      }
     }
     self->accept();
   });
+}
+
+void Gateway::Impl::pause_accepting(const boost::system::error_code& why) {
+  if (!accept_paused) {  // one line per episode, not one per retry
+    accept_paused = true;
+    log("accept_paused", why.message() + "; retrying every " + std::to_string(kAcceptPause.count()) + " ms");
+  }
+  accept_pause.expires_after(kAcceptPause);
+  accept_pause.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+    if (!ec && !self->stopped) self->accept();
+  });
+}
+
+void Gateway::Impl::refuse_connection(tcp::socket socket) {
+  // Written without reading and without waiting: the point is to spend
+  // nothing on a connection we cannot serve. A request already received is
+  // read first, so that closing does not reset the answer away.
+  static const std::string kAnswer = [] {
+    const std::string body = api_error("unavailable", "too many connections; retry later");
+    return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\n"
+           "Connection: close\r\nContent-Length: " +
+           std::to_string(body.size()) + "\r\n\r\n" + body;
+  }();
+  boost::system::error_code ec;
+  socket.non_blocking(true, ec);
+  char sink[4096];
+  while (!ec && socket.read_some(asio::buffer(sink), ec) > 0) {
+  }
+  ec = {};
+  asio::write(socket, asio::buffer(kAnswer), ec);  // small: the empty send buffer takes it at once
+  socket.shutdown(tcp::socket::shutdown_both, ec);
+  socket.close(ec);
+  const auto now = Clock::now();
+  if (!last_refusal_log_ || now - *last_refusal_log_ >= kRefusalLogEvery) {  // a flood logs a line per period
+    last_refusal_log_ = now;
+    log("connection_refused", "max_connections (" + std::to_string(max_connections) + ") reached");
+  }
 }
 
 void Gateway::Impl::stop(std::string_view reason) {
@@ -117,6 +211,7 @@ void Gateway::Impl::stop(std::string_view reason) {
   stopped = true;
   boost::system::error_code ignored;
   acceptor.close(ignored);
+  accept_pause.cancel();
   log("stopping", reason);
   // Copies: shutting a session down removes it from the table.
   std::vector<std::shared_ptr<SessionHost>> hosts;
@@ -148,10 +243,14 @@ Result<std::unique_ptr<Gateway>> Gateway::start(asio::io_context& io, GatewayOpt
     if (!service) return service.error();
     impl->service = std::move(*service);
     std::weak_ptr<Impl> weak = impl;
-    auto app = std::make_unique<ScanApp>(*impl->service, impl->verifier, [weak] {
-      auto self = weak.lock();
-      return self ? self->now_unix_s() : std::int64_t{0};
-    });
+    const ScanAppLimits limits{impl->opts.socket_rate_per_s, impl->opts.socket_burst};
+    auto app = std::make_unique<ScanApp>(
+        *impl->service, impl->verifier,
+        [weak] {
+          auto self = weak.lock();
+          return self ? self->now_unix_s() : std::int64_t{0};
+        },
+        limits);
     impl->scan_app = app.get();
     impl->app = std::move(app);
   }

@@ -20,6 +20,7 @@
 #include "gateway/application.h"
 #include "gateway/engine_session.h"
 #include "gateway/http_routes.h"
+#include "gateway/pending_handshakes.h"
 #include "gateway/rate_limiter.h"
 #include "scansync/auth/jwt.h"
 #include "scansync/gateway/gateway.h"
@@ -55,8 +56,10 @@ class Closable {
 class SessionHost : public std::enable_shared_from_this<SessionHost> {
  public:
   // engine_only: the conformance /engine.io/ endpoint (raw echo), else Socket.IO.
+  // `pending_address`: the remote address counted in Impl::pending until the
+  // session is admitted or closes (empty: not counted).
   SessionHost(std::shared_ptr<Gateway::Impl> impl, std::string sid, TransportKind kind, std::uint64_t ws_channel,
-              HandshakeInfo handshake, bool engine_only);
+              HandshakeInfo handshake, bool engine_only, std::string pending_address);
   ~SessionHost();
   void start();  // wires callbacks (needs shared_from_this)
 
@@ -71,8 +74,10 @@ class SessionHost : public std::enable_shared_from_this<SessionHost> {
 
  private:
   void rearm();
+  void end_pending();
 
   std::shared_ptr<Gateway::Impl> impl_;
+  std::string pending_address_;  // non-empty while counted as a pending handshake
   EngineSession engine_;
   std::unique_ptr<EngineUpper> upper_;  // declared after engine_: destroyed first
   SioClient* sio_ = nullptr;            // upper_ when it is Socket.IO
@@ -98,12 +103,18 @@ class Gateway::Impl : public std::enable_shared_from_this<Gateway::Impl> {
   std::uint16_t bound_port = 0;
   auth::VerifierOptions verifier;
   RateLimiter rest_limiter;  // REST requests per user (429 past it)
+  PendingHandshakes pending;  // sessions not admitted yet, by remote address
+  std::size_t max_connections = 0;
   boost::asio::ip::tcp::acceptor acceptor;
+  boost::asio::steady_timer accept_pause;  // out of descriptors: accepting resumes when it fires
+  bool accept_paused = false;
   bool stopped = false;
 
   std::shared_ptr<SessionHost> find(std::string_view sid);
+  // A new Engine.IO session for a peer at `remote_address`; nullptr when the
+  // pending-handshake caps are reached (the caller answers 503).
   std::shared_ptr<SessionHost> create_session(TransportKind kind, std::uint64_t ws_channel, HandshakeInfo handshake,
-                                              bool engine_only);
+                                              bool engine_only, std::string_view remote_address);
   void remove_session(const std::string& sid);
   std::uint64_t next_channel() { return ++channel_counter_; }
 
@@ -117,6 +128,12 @@ class Gateway::Impl : public std::enable_shared_from_this<Gateway::Impl> {
 
   void stop(std::string_view reason);
   void accept();
+  std::size_t open_connections() const { return connections_.size(); }
+  // accept() failed for want of descriptors: retry after a pause, not at once
+  // (the listen queue still holds the connection, so it would spin).
+  void pause_accepting(const boost::system::error_code& why);
+  // Over max_connections: answers 503 without reading and closes.
+  void refuse_connection(boost::asio::ip::tcp::socket socket);
   bool drained() const { return stopped && sessions_.empty() && connections_.empty(); }
 
  private:
@@ -124,9 +141,12 @@ class Gateway::Impl : public std::enable_shared_from_this<Gateway::Impl> {
   std::unordered_map<std::uint64_t, std::weak_ptr<Closable>> connections_;
   std::uint64_t channel_counter_ = 0;
   std::uint64_t connection_counter_ = 0;
+  std::optional<TimePoint> last_refusal_log_;
 };
 
 // http_session.cc: serves one accepted TCP connection.
 void serve_http(const std::shared_ptr<Gateway::Impl>& impl, boost::asio::ip::tcp::socket socket);
+// The peer's address as the caps count it (IPv4-mapped IPv6 as IPv4).
+std::string remote_address_of(const boost::asio::ip::tcp::socket& socket);
 
 }  // namespace scansync::gateway

@@ -16,13 +16,12 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
 constexpr auto kIdleTimeout = std::chrono::seconds(120);
-constexpr auto kWriteTimeout = std::chrono::seconds(30);
 constexpr std::size_t kMinBodyLimit = 1 << 20;  // the REST API takes up to 1 MiB
 
 class HttpSession final : public PollWaiter, public Closable, public std::enable_shared_from_this<HttpSession> {
  public:
   HttpSession(std::shared_ptr<Gateway::Impl> impl, tcp::socket socket)
-      : impl_(std::move(impl)), stream_(std::move(socket)) {}
+      : impl_(std::move(impl)), remote_(remote_address_of(socket)), stream_(std::move(socket)) {}
   ~HttpSession() override { impl_->untrack(track_id_); }
 
   void run() {
@@ -49,19 +48,49 @@ class HttpSession final : public PollWaiter, public Closable, public std::enable
   }
 
  private:
+  // The header first: how much body may follow depends on what it asks for.
   void read() {
     parser_.emplace();
-    parser_->body_limit(std::max<std::uint64_t>(impl_->opts.max_payload, kMinBodyLimit) + 1);
     parser_->header_limit(16 * 1024);
     stream_.expires_after(kIdleTimeout);
     reading_ = true;
+    http::async_read_header(stream_, buffer_, *parser_,
+                            [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
+  }
+
+  void on_header(beast::error_code ec) {
+    if (ec) return on_read(ec);
+    parser_->body_limit(body_limit(parser_->get()));
     http::async_read(stream_, buffer_, *parser_,
                      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+  }
+
+  // A polling POST may carry what its session accepts now (16 KB before the
+  // Socket.IO CONNECT, max_payload after) plus one byte, so that the session
+  // itself sees "too large" and closes; anything else up to the REST limit.
+  std::uint64_t body_limit(const Request& req) const {
+    if (auto host = polling_post_session(req)) return host->engine().message_limit() + 1;
+    return std::max<std::uint64_t>(impl_->opts.max_payload, kMinBodyLimit) + 1;
+  }
+
+  // The session a polling POST is for, if the request is one.
+  std::shared_ptr<SessionHost> polling_post_session(const Request& req) const {
+    if (req.method() != http::verb::post) return nullptr;
+    const Target target = split_target(req.target());
+    const Route route = route_of(target.path, impl_->opts.conformance);
+    if (route != Route::engine && route != Route::raw_engine) return nullptr;
+    const auto query = parse_query(target.query);
+    const auto sid = query.find("sid");
+    return sid == query.end() ? nullptr : impl_->find(sid->second);
   }
 
   void on_read(beast::error_code ec) {
     reading_ = false;
     if (ec == http::error::body_limit) {
+      if (auto host = polling_post_session(parser_->get())) {  // as the session does with a body too large
+        host->engine().close("transport error");
+        host->pump();
+      }
       req_ = {};
       req_.keep_alive(false);
       linger_ = true;  // the rest of the body is still on its way
@@ -115,7 +144,7 @@ class HttpSession final : public PollWaiter, public Closable, public std::enable
     }
     handed_off_ = true;
     serve_websocket(impl_, std::move(stream_), std::move(req_), std::move(r), HandshakeInfo{std::move(query)},
-                    route == Route::raw_engine);
+                    route == Route::raw_engine, remote_);
   }
 
   void handle_polling(Route route, const Target& target) {
@@ -125,7 +154,9 @@ class HttpSession final : public PollWaiter, public Closable, public std::enable
     std::shared_ptr<SessionHost> host;
     if (r.kind == EngineRoute::handshake) {
       if (impl_->stopped) return respond(503, "application/json", error_body(EngineError::bad_request));
-      host = impl_->create_session(TransportKind::polling, 0, HandshakeInfo{std::move(query)}, route == Route::raw_engine);
+      host = impl_->create_session(TransportKind::polling, 0, HandshakeInfo{std::move(query)}, route == Route::raw_engine,
+                                   remote_);
+      if (!host) return respond(503, "application/json", R"({"code":3,"message":"Too many pending handshakes"})");
     } else {
       host = impl_->find(r.sid);
     }
@@ -215,7 +246,7 @@ class HttpSession final : public PollWaiter, public Closable, public std::enable
     res_.keep_alive(keep_alive && req_.keep_alive() && !impl_->stopped);
     res_.body() = std::move(body);
     res_.prepare_payload();
-    stream_.expires_after(kWriteTimeout);
+    stream_.expires_after(std::chrono::milliseconds(impl_->opts.write_timeout_ms));
     http::async_write(stream_, res_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
       if (!ec && self->linger_) return self->drain_and_close();
       if (ec || !self->res_.keep_alive()) return self->close();
@@ -247,6 +278,7 @@ class HttpSession final : public PollWaiter, public Closable, public std::enable
   }
 
   std::shared_ptr<Gateway::Impl> impl_;
+  std::string remote_;  // the peer's address, for the pending-handshake caps
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;

@@ -6,6 +6,7 @@
 #include <functional>
 
 #include "gateway/application.h"
+#include "gateway/rate_limiter.h"
 #include "gateway/rooms.h"
 #include "scansync/auth/jwt.h"
 
@@ -21,10 +22,17 @@ std::string unauthorized_payload(std::error_code ec);
 // query's "token", else empty (token_missing).
 std::string token_of(std::string_view auth, const HandshakeInfo& handshake);
 
+struct ScanAppLimits {
+  // Socket events per user (token bucket); past it the ack is rate_limited. 0: no limit.
+  double events_per_s = 100;
+  double event_burst = 500;
+};
+
 class ScanApp final : public Application {
  public:
   // `service` must outlive the app. `now_unix_s`: clock for token expiry.
-  ScanApp(ScanService& service, auth::VerifierOptions verifier, std::function<std::int64_t()> now_unix_s);
+  ScanApp(ScanService& service, auth::VerifierOptions verifier, std::function<std::int64_t()> now_unix_s,
+          ScanAppLimits limits = {});
 
   bool has_namespace(std::string_view nsp) const override { return nsp == "/"; }
   std::optional<std::string> authorize(SioSocket& socket, std::string_view auth, const HandshakeInfo& handshake) override;
@@ -42,6 +50,7 @@ class ScanApp final : public Application {
   ScanService& service_;
   auth::VerifierOptions verifier_;
   std::function<std::int64_t()> now_unix_s_;
+  RateLimiter event_limiter_;  // per user, across all of the user's sockets
   RoomRegistry rooms_;
 };
 

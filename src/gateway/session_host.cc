@@ -8,11 +8,14 @@
 namespace scansync::gateway {
 
 SessionHost::SessionHost(std::shared_ptr<Gateway::Impl> impl, std::string sid, TransportKind kind,
-                         std::uint64_t ws_channel, HandshakeInfo handshake, bool engine_only)
+                         std::uint64_t ws_channel, HandshakeInfo handshake, bool engine_only,
+                         std::string pending_address)
     : impl_(std::move(impl)),
+      pending_address_(std::move(pending_address)),
       engine_(std::move(sid), kind, impl_->engine_config, Clock::now(), ws_channel),
       timer_(impl_->io) {
   if (engine_only) {
+    engine_.admit();  // the raw echo has no CONNECT: nothing to wait for
     upper_ = std::make_unique<EngineEcho>(engine_);
   } else {
     auto sio = std::make_unique<SioClient>(engine_, *impl_->app, std::move(handshake),
@@ -24,9 +27,16 @@ SessionHost::SessionHost(std::shared_ptr<Gateway::Impl> impl, std::string sid, T
 }
 
 SessionHost::~SessionHost() {
+  end_pending();
   // The upper layer must not hear from the engine while it is torn down.
   engine_.set_upper(nullptr);
   engine_.set_wake({});
+}
+
+void SessionHost::end_pending() {
+  if (pending_address_.empty()) return;
+  impl_->pending.end(pending_address_);
+  pending_address_.clear();
 }
 
 void SessionHost::start() {
@@ -52,6 +62,10 @@ void SessionHost::schedule_pump() {
 
 void SessionHost::pump() {
   auto self = shared_from_this();  // removal from the session table below must not destroy us mid-call
+  // pump() never runs inside a session's input or a broadcast: no socket of
+  // this session is on the call stack here.
+  if (sio_) sio_->release_departed();
+  if (engine_.admitted() || engine_.closed()) end_pending();
   if (parked_ && engine_.poll_ready()) {
     auto waiter = std::move(parked_);
     parked_.reset();

@@ -85,7 +85,7 @@ SioSocket* SioClient::socket(std::string_view nsp) {
 
 void SioClient::fail(std::string_view reason) { engine_.close(reason); }
 
-void SioClient::on_message(std::string_view data, bool binary, TimePoint) {
+void SioClient::on_message(std::string_view data, bool binary, TimePoint now) {
   if (binary) {
     if (pending_expected_ == 0) return fail("parse error");  // binary data outside a packet
     pending_attachments_.emplace_back(data);
@@ -95,7 +95,7 @@ void SioClient::on_message(std::string_view data, bool binary, TimePoint) {
     pending_text_.clear();
     pending_attachments_.clear();
     pending_expected_ = 0;
-    on_packet(text, attachments);
+    on_packet(text, attachments, now);
     return;
   }
   if (pending_expected_ != 0) return fail("parse error");  // text while attachments were due
@@ -107,10 +107,10 @@ void SioClient::on_message(std::string_view data, bool binary, TimePoint) {
     pending_expected_ = packet->attachments;
     return;
   }
-  on_packet(data, {});
+  on_packet(data, {}, now);
 }
 
-void SioClient::on_packet(std::string_view text, const std::vector<std::string>& attachments) {
+void SioClient::on_packet(std::string_view text, const std::vector<std::string>& attachments, TimePoint now) {
   auto decoded = sio::decode(text);
   if (!decoded) return fail("parse error");
   const sio::PacketView& p = *decoded;
@@ -139,6 +139,7 @@ void SioClient::on_packet(std::string_view text, const std::vector<std::string>&
       }
       ev.ack_id = p.id;
       ev.attachments = &attachments;
+      ev.now = now;
       app_.on_event(*it->second, ev);
       return;
     }
@@ -159,6 +160,13 @@ void SioClient::connect(std::string_view nsp, std::string_view auth) {
     engine_.send(encode_frame(reply));
     return;
   }
+  if (auth.size() > kMaxConnectPayload) {
+    // Refused before anything is copied or parsed; the client may retry.
+    reply.type = sio::PacketType::connect_error;
+    reply.data = R"({"message":"auth too large","data":{"code":"auth_too_large"}})";
+    engine_.send(encode_frame(reply));
+    return;
+  }
   auto s = std::make_unique<SioSocket>(*this, std::string(nsp), make_id_());
   s->auth = auth.empty() ? "{}" : std::string(auth);
   if (auto refusal = app_.authorize(*s, auth, handshake_)) {
@@ -170,6 +178,7 @@ void SioClient::connect(std::string_view nsp, std::string_view auth) {
     return;
   }
   connect_deadline_.reset();
+  engine_.admit();
   s->connected_ = true;
   SioSocket& socket = *s;
   sockets_.emplace(std::string(nsp), std::move(s));

@@ -53,6 +53,9 @@ class SioSocket final : public RoomMember {
 class SioClient final : public EngineUpper {
  public:
   // `engine` and `app` must outlive the client. `make_id` gives socket ids.
+  // A CONNECT whose payload (the auth object) is longer than this is refused.
+  static constexpr std::size_t kMaxConnectPayload = 8 * 1024;
+
   SioClient(EngineSession& engine, Application& app, HandshakeInfo handshake, Millis connect_timeout,
             TimePoint now, std::function<std::string()> make_id);
   ~SioClient() override;
@@ -69,9 +72,13 @@ class SioClient final : public EngineUpper {
   EngineSession& engine() { return engine_; }
   SioSocket* socket(std::string_view nsp);
   std::size_t socket_count() const { return sockets_.size(); }
+  // Frees the sockets that left. Call it where no socket can be on the call
+  // stack (the host does, from its pump): not from an Application callback.
+  void release_departed() { departed_.clear(); }
+  std::size_t departed_count() const { return departed_.size(); }
 
  private:
-  void on_packet(std::string_view text, const std::vector<std::string>& attachments);
+  void on_packet(std::string_view text, const std::vector<std::string>& attachments, TimePoint now);
   void connect(std::string_view nsp, std::string_view auth);
   void disconnect(std::map<std::string, std::unique_ptr<SioSocket>, std::less<>>::iterator it);
   void fail(std::string_view reason);
@@ -82,8 +89,10 @@ class SioClient final : public EngineUpper {
   std::function<std::string()> make_id_;
   std::optional<TimePoint> connect_deadline_;
   std::map<std::string, std::unique_ptr<SioSocket>, std::less<>> sockets_;
-  // Sockets that left stay alive until the client dies: callers up the stack
-  // (an event handler, a broadcast loop) may still hold them.
+  // Sockets that left stay alive until release_departed(): callers up the
+  // stack (an event handler, a broadcast loop) may still hold them. The host
+  // releases them after each input, so CONNECT/DISCONNECT cycles on one
+  // connection keep nothing.
   std::vector<std::unique_ptr<SioSocket>> departed_;
 
   // A BINARY_EVENT/BINARY_ACK waits for its attachments.

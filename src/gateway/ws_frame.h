@@ -66,6 +66,9 @@ class Parser {
   // Parses at most one frame from the start of [data, data+size). Unmasks
   // the frame's payload in place. After an error the parser stays failed.
   Event next(char* data, std::size_t size);
+  // The limit may change between frames (it grows once the peer is admitted);
+  // it applies to each frame header parsed after the change.
+  void set_max_payload(std::uint64_t max_payload) { max_payload_ = max_payload; }
   // A fragmented message is being reassembled.
   bool in_message() const { return in_message_; }
 

@@ -10,6 +10,11 @@
 // broadcast encodes it once for all recipients); only the 2-10 byte header is
 // per connection.
 //
+// Every write has a deadline (GatewayOptions::write_timeout_ms): a peer that
+// stops reading cannot hold its fd and its queued output for ever. A session
+// whose output overflowed is aborted: the socket closes at once, without the
+// closing handshake a non-reading peer would never complete.
+//
 // Reading holds no per-connection buffer while idle: the socket is watched
 // for readability and read into a per-thread scratch buffer; only the tail of
 // an incomplete frame is copied into the connection.
@@ -44,6 +49,9 @@ std::string handshake_error(int status) {
   if (status == 426) {
     return "HTTP/1.1 426 Upgrade Required\r\nSec-WebSocket-Version: 13\r\nConnection: close\r\nContent-Length: 0\r\n\r\n";
   }
+  if (status == 503) {
+    return "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nConnection: close\r\nContent-Length: 0\r\n\r\n";
+  }
   return "HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n";
 }
 
@@ -53,7 +61,8 @@ class WsSession final : public WsPort, public Closable, public std::enable_share
       : impl_(std::move(impl)), socket_(std::move(socket)), parser_(impl_->opts.max_payload) {}
   ~WsSession() override { impl_->untrack(track_id_); }
 
-  void run(const Request& request, EngineRoute route, HandshakeInfo handshake, bool engine_only) {
+  void run(const Request& request, EngineRoute route, HandshakeInfo handshake, bool engine_only,
+           std::string_view remote_address) {
     track_id_ = impl_->track(weak_from_this());
     beast::error_code ec;
     socket_.non_blocking(true, ec);
@@ -71,7 +80,9 @@ class WsSession final : public WsPort, public Closable, public std::enable_share
     if (impl_->stopped) {
       queue_close(ws::kCloseNormal, "");
     } else if (route.kind == EngineRoute::handshake) {
-      host_ = impl_->create_session(TransportKind::websocket, channel_, std::move(handshake), engine_only);
+      host_ = impl_->create_session(TransportKind::websocket, channel_, std::move(handshake), engine_only,
+                                    remote_address);
+      if (!host_) return refuse(503);  // pending-handshake caps
     } else {
       host_ = impl_->find(route.sid);
       // Already upgrading or upgraded: accepted, then closed (as the reference does).
@@ -122,7 +133,11 @@ class WsSession final : public WsPort, public Closable, public std::enable_share
   }
 
   void flush() {
-    if (writing_ || dead_) return;
+    if (dead_) return;
+    // Checked before writing_: an overflow happens while a write is stuck.
+    // Closing the socket ends that write; its buffers live until on_write.
+    if (host_ && host_->engine().aborted()) return lost();
+    if (writing_) return;
     if (!close_queued_ && host_) {
       std::size_t bytes = 0;
       while (out_.size() * 2 < kMaxBuffersPerWrite && bytes < kMaxBytesPerWrite) {
@@ -161,8 +176,21 @@ class WsSession final : public WsPort, public Closable, public std::enable_share
       return on_write(ec);
     }
     writing_ = true;
+    arm_write_deadline();
     asio::async_write(socket_, consume_written(ec ? 0 : n),
                       [self = shared_from_this()](beast::error_code e, std::size_t) { self->on_write(e); });
+  }
+
+  // The kernel did not take the whole write: the rest must leave within the
+  // write timeout, or the peer is not reading and the connection is closed.
+  void arm_write_deadline() {
+    if (!write_timer_) write_timer_ = std::make_unique<asio::steady_timer>(socket_.get_executor());
+    write_timer_->expires_after(std::chrono::milliseconds(impl_->opts.write_timeout_ms));
+    write_timer_->async_wait([self = shared_from_this()](beast::error_code e) {
+      if (e || !self->writing_ || self->dead_) return;  // the write completed, or was re-armed
+      self->impl_->log("write_timeout", "output not drained in time; connection closed");
+      self->lost();
+    });
   }
 
   // Drops the first `n` written bytes from buffers_ (a partial write).
@@ -176,8 +204,10 @@ class WsSession final : public WsPort, public Closable, public std::enable_share
 
   void on_write(beast::error_code ec) {
     writing_ = false;
+    if (write_timer_) write_timer_->cancel();
     out_.clear();
     writing_control_ = {};
+    if (dead_) return;  // closed by the write deadline meanwhile
     if (ec) return lost();
     if (close_in_write_) {
       if (peer_closed_) return close_socket();
@@ -228,6 +258,8 @@ class WsSession final : public WsPort, public Closable, public std::enable_share
     std::size_t needed = 0;
     bool delivered = false;
     while (!peer_closed_) {
+      // Per frame: a CONNECT accepted by the previous frame lifts the limit.
+      if (host_) parser_.set_max_payload(host_->engine().message_limit());
       ws::Event e = parser_.next(base + off, size - off);
       if (e.kind == ws::Event::Kind::need_more) {
         needed = e.needed;
@@ -302,6 +334,7 @@ class WsSession final : public WsPort, public Closable, public std::enable_share
     beast::error_code ec;
     socket_.close(ec);
     if (close_timer_) close_timer_->cancel();
+    if (write_timer_) write_timer_->cancel();
     pending_ = {};
   }
 
@@ -317,6 +350,7 @@ class WsSession final : public WsPort, public Closable, public std::enable_share
   std::vector<Outgoing> out_;    // frames of the write in flight (their buffers must live until it completes)
   std::vector<asio::const_buffer> buffers_;
   std::unique_ptr<asio::steady_timer> close_timer_;
+  std::unique_ptr<asio::steady_timer> write_timer_;  // made on the first partial write: most connections never need it
   bool writing_ = false;
   bool close_queued_ = false;    // a close frame (or a refusal) is queued or written: nothing follows it
   bool close_in_write_ = false;  // the write in flight ends with it
@@ -327,9 +361,9 @@ class WsSession final : public WsPort, public Closable, public std::enable_share
 }  // namespace
 
 void serve_websocket(const std::shared_ptr<Gateway::Impl>& impl, beast::tcp_stream stream, Request request,
-                     EngineRoute route, HandshakeInfo handshake, bool engine_only) {
+                     EngineRoute route, HandshakeInfo handshake, bool engine_only, std::string remote_address) {
   std::make_shared<WsSession>(impl, stream.release_socket())
-      ->run(request, std::move(route), std::move(handshake), engine_only);
+      ->run(request, std::move(route), std::move(handshake), engine_only, remote_address);
 }
 
 }  // namespace scansync::gateway

@@ -24,6 +24,10 @@ struct VerifierOptions {
   std::optional<std::string> issuer;    // checked only when set
   std::optional<std::string> audience;  // checked only when set; token aud may be a string or an array
   std::int64_t leeway_s = 0;            // tolerance applied to exp and nbf
+  // Longest lifetime accepted, in seconds (0: no cap). A token whose exp - iat,
+  // or exp - now, exceeds it is refused (token_lifetime_exceeded), so a leaked
+  // token minted for years cannot be used for years.
+  std::int64_t max_lifetime_s = 0;
 };
 
 enum class errc {
@@ -31,6 +35,7 @@ enum class errc {
   token_invalid,
   token_expired,
   token_not_yet_valid,
+  token_lifetime_exceeded,  // exp - iat or exp - now above VerifierOptions::max_lifetime_s
   secret_file_error,  // a secret file could not be read, created, or is empty
 };
 
@@ -44,6 +49,7 @@ std::string_view wire_code(std::error_code ec);
 
 // Empty token → token_missing. Malformed, wrong alg, bad signature, missing
 // or non-numeric exp, missing sub, iss/aud mismatch → token_invalid.
+// A lifetime over max_lifetime_s → token_lifetime_exceeded (wire code token_invalid).
 Result<Claims> verify_hs256(std::string_view token, const VerifierOptions& opts, std::int64_t now_unix_s);
 
 // Header {"alg":"HS256","typ":"JWT"}; optional claims are written only when set.

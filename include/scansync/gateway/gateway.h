@@ -34,11 +34,38 @@ struct GatewayOptions {
   std::uint32_t connect_timeout_ms = 45000;  // no Socket.IO CONNECT within this → connection closed
   std::uint32_t upgrade_timeout_ms = 10000;  // a WebSocket upgrade not completed within this is dropped
   std::uint64_t max_payload = 1000000;       // bytes per WebSocket message / polling POST body
-  std::size_t max_write_queue_bytes = 4u << 20;  // a connection whose unsent output exceeds this is closed
+  // Until its Socket.IO CONNECT is accepted a connection may send only
+  // messages this small (0: max_payload).
+  std::uint64_t max_pre_connect_payload = 16 * 1024;
+  std::size_t max_write_queue_bytes = 4u << 20;  // a connection whose unsent output exceeds this is closed at once
+  // Output that has not drained within this closes the connection and frees
+  // its descriptor (a peer that stopped reading). 0: ping_timeout_ms.
+  std::uint32_t write_timeout_ms = 0;
+  // Open TCP connections; a new one beyond this is answered 503 and closed.
+  // 0: the open-file limit (RLIMIT_NOFILE) less kDescriptorHeadroom.
+  std::size_t max_connections = 0;
+  static constexpr std::size_t kDescriptorHeadroom = 64;  // database, WAL, logs, listening socket
+  // Engine.IO sessions whose Socket.IO CONNECT has not succeeded yet, in all
+  // and per remote address; a handshake beyond either is answered 503. 0: no cap.
+  std::size_t max_pending_handshakes = 1024;
+  std::size_t max_pending_per_address = 64;
   // REST requests per user: this many a second on average, bursts up to
   // rest_burst; past it 429 rate_limited. 0 turns the limit off.
   double rest_rate_per_s = 100;
   double rest_burst = 200;
+  // Socket events per user, the same way; past it the ack is
+  // {"ok":false,"error":"rate_limited"}. 0 turns the limit off.
+  double socket_rate_per_s = 100;
+  double socket_burst = 500;
+  // Live scans a user may hold; a new one beyond is quota_exceeded. 0: no quota.
+  std::size_t max_scans_per_user = 100000;
+  // Tokens living longer than this (exp - iat, or exp - now) are refused. 0: no cap.
+  std::int64_t max_token_ttl_s = 30 * 24 * 3600;
+  // full: the WAL is synced before a change is acked (survives power loss);
+  // normal: synced at checkpoints only (survives a killed process). Changes
+  // arriving in one event-loop turn are committed together either way.
+  enum class Durability { full, normal };
+  Durability durability = Durability::full;
   // Behave like the reference servers of the protocol test suites (echo
   // events, namespaces "/" and "/custom", raw Engine.IO echo on /engine.io/),
   // without JWT or database.
