@@ -4,14 +4,20 @@
 //                    [--jwt-secret-file FILE] [--iss X] [--aud Y]
 //                    [--ping-interval MS] [--ping-timeout MS]
 //                    [--max-payload BYTES] [--connect-timeout MS] [--conformance]
+//                    [--rest-rate R] [--rest-burst B] [--socket-rate R] [--socket-burst B]
+//                    [--max-connections N] [--write-timeout MS] [--max-pending-handshakes N]
+//                    [--max-pending-per-address N] [--max-scans-per-user N] [--max-token-ttl 30d]
+//                    [--durability full|normal]
 //
 // Once listening it prints exactly one JSON line on stdout,
 // {"type":"listening","host":"127.0.0.1","port":N} (--port 0 picks a free
 // port; tests read the port from this line). Logs go to stderr, one JSON
 // object per line. SIGINT/SIGTERM: every socket is disconnected, the database
-// closed, exit 0. Exit 1: the database, the secret or the address failed;
+// closed, exit 0. SIGHUP/SIGUSR1/SIGUSR2 are logged and ignored; SIGPIPE is
+// ignored. Exit 1: the database, the secret or the address failed;
 // 2: bad arguments.
 #include <malloc.h>
+#include <sys/resource.h>
 
 #include <chrono>
 #include <csignal>
@@ -25,6 +31,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
 
+#include "auth/token_ttl.h"
 #include "cli/commands.h"
 #include "scansync/auth/jwt.h"
 #include "scansync/gateway/gateway.h"
@@ -49,8 +56,25 @@ struct GatewayCliOptions {
   std::uint32_t connect_timeout_ms = 45000;
   double rest_rate_per_s = 100;
   double rest_burst = 200;
+  double socket_rate_per_s = 100;
+  double socket_burst = 500;
+  std::size_t max_connections = 0;
+  std::uint32_t write_timeout_ms = 0;
+  std::size_t max_pending_handshakes = 1024;
+  std::size_t max_pending_per_address = 64;
+  std::size_t max_scans_per_user = 100000;
+  std::string max_token_ttl = "30d";
+  std::string durability = "full";
   bool conformance = false;
 };
+
+// As many descriptors as the hard limit allows: each connection is one.
+void raise_descriptor_limit() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur >= lim.rlim_max) return;
+  lim.rlim_cur = lim.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &lim);  // best effort: the default limits still work
+}
 
 // The longest a shutdown waits for closing handshakes before exiting anyway.
 constexpr auto kShutdownGrace = std::chrono::seconds(3);
@@ -66,6 +90,8 @@ void log_error(std::string_view what, std::string_view detail) {
 }
 
 int run_gateway(const GatewayCliOptions& o) {
+  // A peer that resets a connection mid-write must cost an error code, not the process.
+  std::signal(SIGPIPE, SIG_IGN);
   // glibc returns the top of the heap to the kernel once 128 kB of it is
   // free. A broadcast to 100 sockets allocates and frees ~150 kB of write
   // queues, so every create cost two brk calls and ~40 page faults. Keep
@@ -82,6 +108,25 @@ int run_gateway(const GatewayCliOptions& o) {
   g.connect_timeout_ms = o.connect_timeout_ms;
   g.rest_rate_per_s = o.rest_rate_per_s;
   g.rest_burst = o.rest_burst;
+  g.socket_rate_per_s = o.socket_rate_per_s;
+  g.socket_burst = o.socket_burst;
+  g.write_timeout_ms = o.write_timeout_ms;
+  g.max_pending_handshakes = o.max_pending_handshakes;
+  g.max_pending_per_address = o.max_pending_per_address;
+  g.max_scans_per_user = o.max_scans_per_user;
+  g.durability = o.durability == "normal" ? GatewayOptions::Durability::normal : GatewayOptions::Durability::full;
+  if (o.max_token_ttl == "0") {
+    g.max_token_ttl_s = 0;
+  } else {
+    auto ttl = auth::parse_ttl_seconds(o.max_token_ttl);
+    if (!ttl) {
+      log_error("max_token_ttl", "not a duration like 30d, 12h, 15m or 0: " + o.max_token_ttl);
+      return 2;
+    }
+    g.max_token_ttl_s = *ttl;
+  }
+  raise_descriptor_limit();
+  g.max_connections = o.max_connections;  // 0: sized from the (raised) limit
   g.conformance = o.conformance;
   g.log = log_line;
   if (o.conformance) {
@@ -120,6 +165,17 @@ int run_gateway(const GatewayCliOptions& o) {
   std::cout << nlohmann::ordered_json{{"type", "listening"}, {"host", o.host}, {"port", gateway.port()}}.dump()
             << std::endl;
 
+  // Signals an operator or a supervisor may send by habit (reload, log
+  // rotation) must not kill the gateway without a graceful close.
+  asio::signal_set harmless(io, SIGHUP, SIGUSR1, SIGUSR2);
+  std::function<void()> wait_harmless = [&] {
+    harmless.async_wait([&](const boost::system::error_code& ec, int signo) {
+      if (ec) return;
+      log_line(nlohmann::json{{"type", "signal_ignored"}, {"signal", signo}}.dump());
+      wait_harmless();
+    });
+  };
+  wait_harmless();
   asio::signal_set signals(io, SIGINT, SIGTERM);
   asio::steady_timer drain_check(io);
   const auto started_stop = std::make_shared<std::chrono::steady_clock::time_point>();
@@ -136,6 +192,7 @@ int run_gateway(const GatewayCliOptions& o) {
   signals.async_wait([&](const boost::system::error_code& ec, int signo) {
     if (ec) return;
     log_line(nlohmann::json{{"type", "signal"}, {"signal", signo}}.dump());
+    harmless.cancel();
     gateway.stop("server shutting down");
     *started_stop = std::chrono::steady_clock::now();
     wait_drained();
@@ -175,6 +232,34 @@ void register_gateway(CLI::App& app) {
   cmd->add_option("--connect-timeout", o->connect_timeout_ms, "Close connections without a Socket.IO CONNECT (ms)")
       ->capture_default_str()
       ->check(CLI::Range(1u, 3600000u));
+  cmd->add_option("--socket-rate", o->socket_rate_per_s,
+                  "Socket events per second per user, on average (0: no limit); past it: rate_limited")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_option("--socket-burst", o->socket_burst, "Socket events a user may send in one burst")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--max-connections", o->max_connections,
+                  "Open connections; beyond, new ones get 503 (default: the open-file limit less 64)");
+  cmd->add_option("--write-timeout", o->write_timeout_ms,
+                  "Close a connection whose output has not drained within this (ms; default: --ping-timeout)")
+      ->check(CLI::Range(0u, 3600000u));
+  cmd->add_option("--max-pending-handshakes", o->max_pending_handshakes,
+                  "Sessions without a Socket.IO CONNECT yet, in all (0: no cap); beyond, 503")
+      ->capture_default_str();
+  cmd->add_option("--max-pending-per-address", o->max_pending_per_address,
+                  "Sessions without a Socket.IO CONNECT yet, per remote address (0: no cap)")
+      ->capture_default_str();
+  cmd->add_option("--max-scans-per-user", o->max_scans_per_user,
+                  "Live scans a user may hold (0: no quota); beyond: quota_exceeded")
+      ->capture_default_str();
+  cmd->add_option("--max-token-ttl", o->max_token_ttl,
+                  "Refuse tokens that live longer than this (exp - iat or exp - now; 30s, 15m, 12h, 30d; 0: no cap)")
+      ->capture_default_str();
+  cmd->add_option("--durability", o->durability,
+                  "full: sync the WAL before acking (survives power loss); normal: survives a killed process")
+      ->check(CLI::IsMember({"full", "normal"}))
+      ->capture_default_str();
   cmd->add_flag("--conformance", o->conformance,
                 "Behave like the reference servers of the protocol test suites (no JWT, no database)");
   cmd->callback([o] { set_exit_code(run_gateway(*o)); });

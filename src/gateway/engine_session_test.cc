@@ -88,6 +88,27 @@ TEST(EngineSession, OversizedPostIs413AndCloses) {
   EXPECT_TRUE(s.closed());
 }
 
+TEST(EngineSession, BeforeAdmissionMessagesAreSmall) {
+  EngineConfig c = config();
+  c.max_pre_admission_payload = 10;
+  EngineSession s("sid", TransportKind::polling, c, t0);
+  EXPECT_EQ(s.message_limit(), 10u);
+  EXPECT_EQ(s.on_poll_post("4" + std::string(10, 'x'), false, t0), PostStatus::payload_too_large);
+  EXPECT_TRUE(s.closed());
+
+  EngineSession admitted("sid2", TransportKind::polling, c, t0);
+  admitted.admit();
+  EXPECT_TRUE(admitted.admitted());
+  EXPECT_EQ(admitted.message_limit(), 100u);
+  EXPECT_EQ(admitted.on_poll_post("4" + std::string(50, 'x'), false, t0), PostStatus::ok);
+  EXPECT_FALSE(admitted.closed());
+}
+
+TEST(EngineSession, NoPreAdmissionLimitMeansMaxPayload) {
+  EngineSession s("sid", TransportKind::polling, config(), t0);
+  EXPECT_EQ(s.message_limit(), 100u);
+}
+
 TEST(EngineSession, BinaryContentTypeIsRefused) {
   EngineSession s("sid", TransportKind::polling, config(), t0);
   EXPECT_EQ(s.on_poll_post("4x", true, t0), PostStatus::bad_request);
@@ -255,6 +276,13 @@ TEST(EngineSession, WriteQueueOverflowCloses) {
   for (int i = 0; i < 20 && !s.closed(); ++i) s.send(text_frame("4" + std::string(99, 'x')));
   EXPECT_TRUE(s.closed());
   EXPECT_EQ(s.close_reason(), "write queue overflow");
+  EXPECT_TRUE(s.aborted());  // the adapter closes the socket instead of draining
+}
+
+TEST(EngineSession, AServerCloseIsNotAnAbort) {
+  EngineSession s("sid", TransportKind::websocket, config(), t0, 1);
+  s.close("server shutting down");
+  EXPECT_FALSE(s.aborted());
 }
 
 TEST(EngineSession, ServerCloseDrainsWebSocketThenEndsIt) {

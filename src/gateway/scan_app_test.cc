@@ -191,6 +191,23 @@ TEST_F(ScanAppTest, DisconnectedSocketsLeaveTheRoom) {
   EXPECT_EQ(app_->rooms().size("user:alice"), 0u);
 }
 
+TEST_F(ScanAppTest, SocketEventsAreRateLimitedPerUser) {
+  auth::VerifierOptions v;
+  v.secret = kSecret;
+  app_ = std::make_unique<ScanApp>(*service_, v, [] { return kNow; }, ScanAppLimits{1, 3});
+  Conn& alice = joined("alice");  // room:join took one of alice's three tokens
+  Conn& alice2 = joined("alice");  // her second socket shares the bucket: one left
+  alice.in(R"(421["sync:since",{"seq":0}])");
+  EXPECT_EQ(alice.out().at(0).rfind(R"(431[{"ok":true)", 0), 0u);
+  alice2.in(R"(422["sync:since",{"seq":0}])");
+  EXPECT_EQ(alice2.out(), (Texts{R"(432[{"ok":false,"error":"rate_limited"}])"}));
+  alice.in(R"(423["scan:create",)" + std::string(kScan) + "]");
+  EXPECT_EQ(alice.out(), (Texts{R"(433[{"ok":false,"error":"rate_limited"}])"}));
+  Conn& bob = joined("bob");  // another user has a bucket of his own
+  bob.in(R"(424["sync:since",{"seq":0}])");
+  EXPECT_EQ(bob.out().at(0).rfind(R"(434[{"ok":true)", 0), 0u);
+}
+
 TEST(ScanAppPayload, UnauthorizedPayloadAndTokenOf) {
   EXPECT_EQ(unauthorized_payload(auth::errc::token_expired),
             R"({"message":"unauthorized","data":{"code":"token_expired"}})");

@@ -56,6 +56,42 @@ TEST(SioClient, ConnectWithPayloadAndCustomNamespace) {
                              R"(42/custom,["auth",{"token":"abc"}])"}));
 }
 
+TEST(SioClient, ConnectAdmitsTheSession) {
+  ConformanceApp app;
+  Harness h(app);
+  EXPECT_FALSE(h.engine.admitted());
+  h.in("40/random,");  // refused: still not admitted
+  EXPECT_FALSE(h.engine.admitted());
+  h.in("40");
+  EXPECT_TRUE(h.engine.admitted());
+}
+
+TEST(SioClient, AnAuthObjectOverTheBoundIsRefusedAndNotKept) {
+  ConformanceApp app;
+  Harness h(app);
+  const std::string pad(SioClient::kMaxConnectPayload, 'x');
+  h.in(R"(40{"token":")" + pad + R"("})");
+  EXPECT_EQ(h.out(), (Frames{R"(44{"message":"auth too large","data":{"code":"auth_too_large"}})"}));
+  EXPECT_EQ(h.client->socket_count(), 0u);
+  EXPECT_FALSE(h.engine.closed());  // a retry with a smaller one may follow
+  h.in(R"(40{"token":"small"})");
+  EXPECT_EQ(h.client->socket_count(), 1u);
+}
+
+TEST(SioClient, DepartedSocketsAreFreedOnRelease) {
+  ConformanceApp app;
+  Harness h(app);
+  for (int i = 0; i < 100; ++i) {
+    h.in(R"(40{"token":"t"})");
+    h.in("41");
+  }
+  EXPECT_EQ(h.client->socket_count(), 0u);
+  EXPECT_EQ(h.client->departed_count(), 100u);  // kept until no caller can hold them
+  h.client->release_departed();
+  EXPECT_EQ(h.client->departed_count(), 0u);
+  EXPECT_FALSE(h.engine.closed());
+}
+
 TEST(SioClient, UnknownNamespaceIsRefusedAndTheConnectionStays) {
   ConformanceApp app;
   Harness h(app);

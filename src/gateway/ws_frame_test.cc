@@ -187,6 +187,18 @@ TEST(WsFrame, HugeDeclaredLengthFailsBeforeThePayloadArrives) {
   EXPECT_EQ(e.code, kCloseTooBig);
 }
 
+TEST(WsFrame, RaisedLimitAppliesToTheNextFrame) {
+  Parser p(10);
+  std::string small = client_frame(0x81, std::string(10, 'a'));
+  EXPECT_EQ(parse(p, small).kind, Event::Kind::text);
+  p.set_max_payload(100);  // the peer was admitted
+  std::string bigger = client_frame(0x81, std::string(50, 'b'));
+  EXPECT_EQ(parse(p, bigger).kind, Event::Kind::text);
+  Parser q(10);
+  std::string over = client_frame(0x81, std::string(11, 'c'));
+  EXPECT_EQ(parse(q, over).code, kCloseTooBig);
+}
+
 // Random bytes, fed in random slices: the parser never reads out of bounds,
 // never consumes more than it was given, and never reports a payload outside
 // the input or its own buffer. Run under ASan to catch the first two.
