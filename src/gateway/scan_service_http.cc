@@ -106,7 +106,7 @@ Reply ScanService::handle_http(std::string_view user, std::string_view method, s
 
   const auto since = query_param(query, "since");
   if (!since) {
-    auto live = store_->live(user);
+    auto live = store_->live_page(user, std::nullopt, 1000);
     if (!live.ok()) return http_failure(ops::Status::internal, live.error().message());
     return Reply{200, to_text(live_scans_json(*live)), {}, {}};
   }

@@ -52,7 +52,7 @@ Json change_page_json(const store::ChangePage& page) {
   return j;
 }
 
-Json live_scans_json(const store::LiveScans& live) {
+Json live_scans_json(const store::LivePage& live) {
   Json scans = Json::array();
   for (const auto& s : live.scans) scans.push_back(scan_json(s));
   Json j;

@@ -28,6 +28,6 @@ Json change_json(const store::StoredScan& s);
 Json change_page_json(const store::ChangePage& page);
 
 // {"scans":[Scan…],"latestSeq":N}
-Json live_scans_json(const store::LiveScans& live);
+Json live_scans_json(const store::LivePage& live);
 
 }  // namespace scansync::gateway

@@ -30,7 +30,7 @@ CreateOutcome create_scan(store::ScanStore& store, const ServiceOptions& opts, s
   switch (r->outcome) {
     case store::CreateOutcome::created: return {Status::ok, {}, true, std::move(r->scan)};
     case store::CreateOutcome::existing: return {Status::ok, {}, false, std::move(r->scan)};
-    case store::CreateOutcome::id_taken: return {Status::invalid, "id: already in use", false, {}};
+    case store::CreateOutcome::quota_exceeded: return {Status::invalid, "quota exceeded", false, {}};
   }
   return {Status::internal, "unreachable", false, {}};
 }
