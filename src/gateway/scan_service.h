@@ -36,6 +36,7 @@ struct ServiceOptions {
   // A sync:since or list page stops before its scans pass this many bytes
   // (their approximate JSON size, store::wire_size), so that no request holds
   // the event loop for long; a page holds at least one scan whatever its size.
+  // 0: no byte bound.
   std::size_t max_page_bytes = 256 * 1024;
   // Live (not deleted) scans a user may hold; a create of a new one beyond →
   // quota_exceeded. 0: unlimited.
