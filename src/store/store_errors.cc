@@ -15,6 +15,7 @@ class StoreCategory : public std::error_category {
       case errc::schema_too_new: return "database written by a newer scansync";
       case errc::sql_error: return "database statement failed";
       case errc::cursor_expired: return "sync cursor expired";
+      case errc::busy: return "database is locked by another connection";
     }
     return "unknown store error";
   }
