@@ -117,7 +117,7 @@ void ScanApp::flush() {
   std::vector<Pending> batch = std::move(pending_);
   pending_.clear();
   const std::error_code commit_error = service_.commit_batch();
-  if (commit_error && hooks_.log) hooks_.log("store_commit_failed", commit_error.message());
+  if (commit_error && hooks_.log) hooks_.log("store_commit_failed", "store: " + commit_error.message());
   for (auto& p : batch) release(p, commit_error);
 }
 
@@ -126,7 +126,7 @@ void ScanApp::release(Pending& p, std::error_code commit_error) {
   if (commit_error) {
     failed = p.rest_done ? ScanService::batch_failure_http(commit_error) : ScanService::batch_failure_event(commit_error);
   } else if (p.reply.store_error && hooks_.log) {
-    hooks_.log("store_error", p.reply.store_error.message());
+    hooks_.log("store_error", "store: " + p.reply.store_error.message());
   }
   const Reply& r = commit_error ? failed : p.reply;
   if (p.rest_done) {

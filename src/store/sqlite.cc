@@ -14,6 +14,9 @@ std::error_code to_error(int rc) {
     case SQLITE_CANTOPEN: return errc::open_failed;
     case SQLITE_BUSY:
     case SQLITE_LOCKED: return errc::busy;
+    case SQLITE_FULL: return errc::disk_full;
+    case SQLITE_IOERR: return errc::io_error;
+    case SQLITE_READONLY: return errc::read_only;
     default: return errc::sql_error;
   }
 }
