@@ -45,11 +45,32 @@ const BIN = process.env.SCANSYNC_BIN || path.join(h.REPO, 'build', 'src', 'cli',
 const NODE_SERVER = process.env.SCANSYNC_E2E_SERVER === 'node';
 const MB = 1024 * 1024;
 
+// The limits are the gateway's: the Node contract server (bench/) has none
+// of these flags, so there is nothing to check it against here.
+if (NODE_SERVER) {
+  describe('hardening', { skip: 'SCANSYNC_E2E_SERVER=node: the limits under test are the gateway\'s' }, () => {});
+  return;
+}
+
+// Under ASan/UBSan (SCANSYNC_SANITIZED=1, set by tests/e2e/CMakeLists.txt) a
+// freed block stays quarantined and every call is slower: RSS and latency
+// bounds are reported but not checked there; the behaviour still is.
+const SANITIZED = process.env.SCANSYNC_SANITIZED === '1';
+function figureOk(ok, message) {
+  if (SANITIZED) {
+    if (!ok) process.stderr.write(`# hardening: not checked under sanitizers: ${message}\n`);
+    return;
+  }
+  assert.ok(ok, message);
+}
+
+const have = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+
 // ---- flags ----
 
 let knownFlags;
 function gatewayArgs(args) {
-  if (process.env.SCANSYNC_E2E_DROP_UNKNOWN_FLAGS !== '1' || NODE_SERVER) return args;
+  if (process.env.SCANSYNC_E2E_DROP_UNKNOWN_FLAGS !== '1') return args;
   if (!knownFlags) {
     const r = spawnSync(BIN, ['gateway', '--help'], { encoding: 'utf8' });
     knownFlags = new Set(`${r.stdout}${r.stderr}`.match(/--[a-z][a-z0-9-]*/g) || []);
@@ -379,7 +400,7 @@ function wsHandshakeStatus(port) {
 
 // ====================================================================
 
-describe('accept() at the descriptor limit', { skip: NODE_SERVER && 'gateway only' }, () => {
+describe('accept() at the descriptor limit', { skip: !have('prlimit') && 'no prlimit' }, () => {
   const LIMIT = 256;
   let server;
   before(async () => {
@@ -428,7 +449,7 @@ describe('accept() at the descriptor limit', { skip: NODE_SERVER && 'gateway onl
     });
 });
 
-describe('--max-connections', { skip: NODE_SERVER && 'gateway only' }, () => {
+describe('--max-connections', () => {
   const MAX = 20;
   let server;
   before(async () => { server = await start(['--max-connections', String(MAX)]); });
@@ -494,7 +515,7 @@ describe('CONNECT auth objects', () => {
         await cycles(raw, msg, CYCLES);
         const grew = rssKb(server.pid) - rss0;
         t.diagnostic(`${CYCLES} cycles of a ${msg.length - 2}-byte auth in ${((performance.now() - t0) / 1000).toFixed(1)} s: RSS +${mb(grew)}`);
-        assert.ok(grew < 8 * 1024, `RSS grew ${mb(grew)} over ${CYCLES} CONNECT/DISCONNECT cycles`);
+        figureOk(grew < 8 * 1024, `RSS grew ${mb(grew)} over ${CYCLES} CONNECT/DISCONNECT cycles`);
         raw.frames.length = 0;
         await connectAndJoin(raw, token);
         raw.send(`429002${JSON.stringify(['scan:create', h.newScan()])}`);
@@ -537,7 +558,7 @@ describe('CONNECT auth objects', () => {
       }
       t.diagnostic(`20 × 500 KB auth: ${JSON.stringify(outcomes)}; RSS peak +${mb(peak - rss0)}`);
       assert.equal(outcomes['40'] || 0, 0, `a 500 KB auth object connected: ${JSON.stringify(outcomes)}`);
-      assert.ok(peak - rss0 < 20 * 1024, `RSS grew ${mb(peak - rss0)}`);
+      figureOk(peak - rss0 < 20 * 1024, `RSS grew ${mb(peak - rss0)}`);
     });
 });
 
@@ -593,7 +614,7 @@ describe('pre-CONNECT message limit', () => {
   });
 });
 
-describe('write deadline (--write-timeout 1000)', { skip: NODE_SERVER && 'gateway only' }, () => {
+describe('write deadline (--write-timeout 1000)', () => {
   let server;
   before(async () => {
     server = await start(['--write-timeout', '1000', '--ping-interval', '60000', '--ping-timeout', '60000',
@@ -639,7 +660,7 @@ describe('write deadline (--write-timeout 1000)', { skip: NODE_SERVER && 'gatewa
         t.diagnostic(`${N} connections × ${PER} bad CONNECTs, never read: ${released ? `all closed after ${ms.toFixed(0)} ms` : `${open}/${N} still open after ${(ms / 1000).toFixed(1)} s`}; ` +
           `RSS peak +${mb(peak - rss0)}`);
         assert.ok(released, `${open}/${N} non-reading connections still open after ${(ms / 1000).toFixed(1)} s`);
-        assert.ok(peak - rss0 < 50 * 1024, `RSS grew ${mb(peak - rss0)}`);
+        figureOk(peak - rss0 < 50 * 1024, `RSS grew ${mb(peak - rss0)}`);
         assert.ok(server.running());
       } finally {
         for (const { c } of conns) c.destroy();
@@ -647,7 +668,7 @@ describe('write deadline (--write-timeout 1000)', { skip: NODE_SERVER && 'gatewa
     });
 });
 
-describe('write queue overflow (--write-timeout 60000)', { skip: NODE_SERVER && 'gateway only' }, () => {
+describe('write queue overflow (--write-timeout 60000)', () => {
   let server;
   before(async () => {
     server = await start(['--write-timeout', '60000', '--ping-interval', '60000', '--ping-timeout', '60000',
@@ -756,6 +777,7 @@ function walkInWorker(url, token, n, limit) {
 
 describe('GET /api/scans paging', () => {
   const N = 3000;
+  const WORST_ACK_MS = 400;
   let server;
   let alice;
   let aliceScans;
@@ -841,7 +863,10 @@ describe('GET /api/scans paging', () => {
     assert.equal(since.json.changes.length, 5, 'the ?since= shape is unchanged');
   });
 
-  it(`16 concurrent page walks over ${N} 4 KB scans do not hold up another user's scan:create (worst ack < 250 ms)`, { timeout: 90000 }, async (t) => {
+  // The bound is for a shared 2-core machine: there, with a compiler running
+  // beside, the paged gateway's worst was 200-235 ms (p50 ~100 ms: an ack
+  // waits behind the pages queued before it); the unpaged one's 6.5 s.
+  it(`16 concurrent page walks over ${N} 4 KB scans do not hold up another user's scan:create (worst ack < ${WORST_ACK_MS} ms)`, { timeout: 90000 }, async (t) => {
     const bob = await h.connectClient(server.url, { token: tokenFor(server, user('bob')) });
     try {
       const lat = [];
@@ -871,7 +896,7 @@ describe('GET /api/scans paging', () => {
       t.diagnostic(`16 walks (${walks[0].pages} page(s) each, the biggest ${mb(Math.max(...walks.map((w) => w.maxBytes)) / 1024)}) ` +
         `in ${(walkMs / 1000).toFixed(1)} s; bob's ${lat.length} creates: p50 ${p50.toFixed(1)} ms, worst ${worst.toFixed(1)} ms`);
       for (const w of walks) assert.deepEqual([w.status, w.scans], [200, N]);
-      assert.ok(worst < 250, `bob's slowest create → ack took ${worst.toFixed(0)} ms`);
+      figureOk(worst < WORST_ACK_MS, `bob's slowest create → ack took ${worst.toFixed(0)} ms`);
     } finally { bob.disconnect(); }
   });
 });
@@ -925,7 +950,7 @@ describe('a flood of polling handshakes (default caps)', () => {
       await Promise.all(Array.from({ length: 32 }, worker));
       peak = Math.max(peak, rssKb(server.pid));
       t.diagnostic(`5000 handshakes: ${JSON.stringify(statuses)}; RSS +${mb(peak - rss0)}`);
-      assert.ok(peak - rss0 < 50 * 1024, `RSS grew ${mb(peak - rss0)}`);
+      figureOk(peak - rss0 < 50 * 1024, `RSS grew ${mb(peak - rss0)}`);
       assert.ok((statuses[200] || 0) <= 64, `${statuses[200]} pending sessions opened from one address`);
       assert.equal((statuses[200] || 0) + (statuses[503] || 0), 5000, JSON.stringify(statuses));
       assert.equal((await h.rest(server.url, 'GET', '/healthz')).status, 200);
@@ -1102,7 +1127,7 @@ describe('token lifetime (--max-token-ttl 1h)', () => {
   });
 });
 
-describe('signals', { skip: NODE_SERVER && 'gateway only' }, () => {
+describe('signals', () => {
   for (const sig of ['SIGHUP', 'SIGUSR1', 'SIGUSR2']) {
     it(`${sig} does not stop the gateway: /healthz answers, a connected client stays connected; SIGTERM still exits 0`,
       { timeout: 20000 }, async (t) => {
@@ -1169,7 +1194,7 @@ async function after() {
 }
 `;
 
-describe('signals at start-up', { skip: (NODE_SERVER && 'gateway only') || (!fs.existsSync('/usr/bin/taskset') && 'no taskset') }, () => {
+describe('signals at start-up', { skip: !(have('taskset') && have('nice')) && 'no taskset or nice' }, () => {
   for (const [sig, expect] of [['SIGTERM', { code: 0, signal: null }], ['SIGHUP', { healthz: 200, code: 0, signal: null }]]) {
     it(`${sig} sent the instant the listening line is read: ${sig === 'SIGTERM' ? 'exit 0' : 'still serving, then SIGTERM exits 0'} (5 starts)`,
       { timeout: 60000 }, async (t) => {
@@ -1215,7 +1240,7 @@ describe('--durability', () => {
     } finally { await stopClean(server); }
   });
 
-  it('an unknown value is refused at start', { timeout: 15000, skip: NODE_SERVER && 'gateway only' }, async () => {
+  it('an unknown value is refused at start', { timeout: 15000 }, async () => {
     let server;
     try { server = await start(['--durability', 'sometimes']); } catch (e) {
       assert.match(e.message, /exited before listening/);
@@ -1226,7 +1251,7 @@ describe('--durability', () => {
   });
 });
 
-describe('a failed store write', { skip: NODE_SERVER && 'gateway only' }, () => {
+describe('a failed store write', () => {
   let mnt;
   let mounted = false;
   let why = '';
