@@ -137,6 +137,14 @@ Result<std::unique_ptr<DeviceStore>> DeviceStore::open(const std::filesystem::pa
   // Per connection, not stored in the file.
   const std::string cache = "PRAGMA cache_size=-" + std::to_string(options.cache_kib > 0 ? options.cache_kib : 2048);
   if (auto ec = impl->db.exec(cache.c_str()); ec) return ec;
+  if (options.wal_autocheckpoint_pages > 0) {
+    const std::string pages = "PRAGMA wal_autocheckpoint=" + std::to_string(options.wal_autocheckpoint_pages);
+    if (auto ec = impl->db.exec(pages.c_str()); ec) return ec;
+  }
+  if (options.wal_size_limit_bytes >= 0) {
+    const std::string limit = "PRAGMA journal_size_limit=" + std::to_string(options.wal_size_limit_bytes);
+    if (auto ec = impl->db.exec(limit.c_str()); ec) return ec;
+  }
   if (options.max_page_count > 0) {
     const std::string cap = "PRAGMA max_page_count=" + std::to_string(options.max_page_count);
     if (auto ec = impl->db.exec(cap.c_str()); ec) return ec;
@@ -207,6 +215,12 @@ Result<std::size_t> DeviceStore::scan_count() {
 }
 
 Result<std::optional<Scan>> DeviceStore::scan(std::string_view id) { return impl_->find_scan(id); }
+
+std::error_code DeviceStore::checkpoint() {
+  int wal_pages = 0, copied = 0;
+  const int rc = sqlite3_wal_checkpoint_v2(impl_->db.handle(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, &wal_pages, &copied);
+  return detail::to_error(rc);
+}
 
 Scan DeviceStore::Impl::row_scan(Statement& s) const {
   Scan scan;

@@ -269,3 +269,23 @@ TEST_F(DeviceStoreTest, AckOfAnotherUsersScanIsRefused) {
 
 }  // namespace
 }  // namespace scansync::device
+
+namespace scansync::device {
+namespace {
+
+using namespace testing;
+
+TEST_F(DeviceStoreTest, CheckpointEmptiesTheWalAndKeepsTheData) {
+  auto s = open();
+  for (int i = 1; i <= 50; ++i) ASSERT_TRUE(s->add_local_scan(local_scan(i)).ok());
+  const auto wal = std::filesystem::path(file_.string() + "-wal");
+  ASSERT_GT(std::filesystem::file_size(wal), 0u);
+  ASSERT_FALSE(s->checkpoint());
+  EXPECT_EQ(std::filesystem::file_size(wal), 0u);
+  EXPECT_EQ(count(*s), 50u);
+  s.reset();
+  EXPECT_EQ(count(*open()), 50u);
+}
+
+}  // namespace
+}  // namespace scansync::device

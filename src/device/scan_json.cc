@@ -22,15 +22,18 @@ const char* skip_ws(const char* p, const char* end) {
 }
 
 // `p` at the opening quote of a valid string literal; returns past its end.
+// The closing quote is the first one preceded by an even number of
+// backslashes; memchr finds the candidates.
 const char* skip_string(const char* p, const char* end) {
-  for (++p; p != end; ++p) {
-    if (*p == '\\') {
-      ++p;  // the escaped byte (\uXXXX's hex digits need no care)
-    } else if (*p == '"') {
-      return p + 1;
-    }
+  const char* q = p + 1;
+  for (;;) {
+    q = static_cast<const char*>(std::memchr(q, '"', static_cast<std::size_t>(end - q)));
+    if (q == nullptr) return end;
+    const char* b = q;
+    while (b[-1] == '\\') --b;  // stops at the opening quote at the latest
+    if (((q - b) & 1) == 0) return q + 1;
+    ++q;
   }
-  return end;
 }
 
 // `p` at the first byte of a valid value; returns past its end.

@@ -12,9 +12,14 @@ namespace {
 // integer key keeps the b-trees small whatever the user ids look like.
 //
 // scans: live scans only (a deleted scan leaves a tombstone instead).
-//   seq = 0 and synced = 0 until the server has the scan. WITHOUT ROWID on
-//   (uid, id): the lookup by id is the table itself. scans_newest serves the
-//   UI's newest-first listing.
+//   seq = 0 and synced = 0 until the server has the scan. A rowid table:
+//   rows are appended in the order they arrive, so a catch-up page dirties
+//   a few table pages instead of one per row (ids are random UUIDs, and a
+//   table keyed by id would scatter full rows over the file). scans_id, the
+//   lookup by id, is the one b-tree that random ids reach, and its entries
+//   are small. scans_newest serves the UI's newest-first listing; ties on
+//   created_at stay in rowid order in it (so inserting is an append even
+//   when a burst shares a timestamp) and are sorted by id at query time.
 // tombstones: ids deleted here or by the server. seq = 0 while the server
 //   has not confirmed the delete (the remove item may still be pending).
 // outbox: position is the rowid, so FIFO order comes free; a new rowid is
@@ -41,10 +46,10 @@ CREATE TABLE scans(
   device_id  TEXT NOT NULL,
   created_at TEXT NOT NULL,
   seq        INTEGER NOT NULL DEFAULT 0,
-  synced     INTEGER NOT NULL DEFAULT 0,
-  PRIMARY KEY(uid, id)
-) WITHOUT ROWID;
-CREATE INDEX scans_newest ON scans(uid, created_at, id);
+  synced     INTEGER NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX scans_id ON scans(uid, id);
+CREATE INDEX scans_newest ON scans(uid, created_at);
 CREATE TABLE tombstones(
   uid        INTEGER NOT NULL,
   id         TEXT NOT NULL,

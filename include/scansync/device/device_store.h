@@ -137,6 +137,15 @@ struct DeviceStoreOptions {
   // b-trees keyed by random UUIDs; a cache smaller than the working set turns
   // each insert into disk reads.
   int cache_kib = 8 * 1024;
+  // The WAL is copied into the database file (a checkpoint, with its
+  // fdatasyncs) once it holds this many pages. Each commit of random ids
+  // rewrites most index pages it touches; a larger WAL lets one checkpoint
+  // write each page once for many commits. 8192 pages: a WAL of up to 32 MB.
+  // The app may also checkpoint() when idle. 0: SQLite's default (1000).
+  int wal_autocheckpoint_pages = 8192;
+  // After a checkpoint the WAL file is truncated to at most this size, so a
+  // burst does not leave a large file behind on the phone.
+  std::int64_t wal_size_limit_bytes = 4 * 1024 * 1024;
   // PRAGMA quick_check at open (O(file size), a few ms per MB), so that a
   // truncated or damaged file is refused at open rather than failing later.
   bool verify_on_open = true;
@@ -238,6 +247,12 @@ class DeviceStore {
   Result<std::size_t> scan_count();
   // One live scan by id, nullopt when there is none.
   Result<std::optional<Scan>> scan(std::string_view id);
+
+  // Copies the WAL into the database file and truncates it (the app calls
+  // it when idle or going to the background; commits are durable without
+  // it). errc::busy when another connection's reader or writer is in the way
+  // (nothing is lost: the next checkpoint does it).
+  std::error_code checkpoint();
 
   struct Impl;
 
