@@ -15,6 +15,8 @@ const fs = require('node:fs');
 const http = require('node:http');
 const path = require('node:path');
 const { Server } = require('socket.io');
+// The contract's epoch: this in-memory history is new at every start.
+const EPOCH = require('node:crypto').randomBytes(16).toString('hex');
 
 function parseArgs(argv) {
   const o = { host: '127.0.0.1', port: 0, pingInterval: 25000, pingTimeout: 20000, maxPayload: 1e6, connectTimeout: 45000 };
@@ -131,7 +133,7 @@ function syncSince(user, p) {
   const u = userState(user);
   const all = [...u.rows.values()].filter((c) => changeSeq(c) > since).sort((a, b) => changeSeq(a) - changeSeq(b));
   const page = all.slice(0, Math.min(limit, 1000)).map((c) => (c.op === 'created' ? c : { op: 'deleted', id: c.id, seq: c.seq, deletedAt: c.deletedAt }));
-  return { ack: { ok: true, changes: page, latestSeq: u.seq, hasMore: all.length > page.length } };
+  return { ack: { ok: true, changes: page, latestSeq: u.seq, epoch: EPOCH, hasMore: all.length > page.length } };
 }
 
 // ---- REST ----
@@ -168,7 +170,7 @@ function handleRest(req, res) {
       }
       const u = userState(v.sub);
       const scans = [...u.rows.values()].filter((c) => c.op === 'created').map((c) => c.scan).sort((a, b) => b.seq - a.seq);
-      return sendJson(res, 200, { scans, latestSeq: u.seq });
+      return sendJson(res, 200, { scans, latestSeq: u.seq, epoch: EPOCH, nextCursor: null });
     }
     if (req.method === 'POST' && url.pathname === '/api/scans') {
       let body;

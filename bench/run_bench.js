@@ -85,8 +85,14 @@ async function startServer(kind) {
   const secretFile = path.join(data, 'bench-secret');
   fs.writeFileSync(secretFile, secret, { mode: 0o600 });
   const common = ['--host', '127.0.0.1', '--port', '0', '--data', data, '--jwt-secret-file', secretFile];
-  const [cmd, args] = kind === 'gateway'
-    ? [path.join(opts.build, 'src', 'cli', 'scansync'), ['gateway', ...common]]
+  // The gateway's per-user limits are lifted: one benchmark user creates at
+  // full rate, from thousands of connections on a few addresses. Durability
+  // is the default (full: the WAL synced before each ack) or, for the
+  // comparison row, normal.
+  const lifted = ['--socket-rate', '0', '--max-pending-per-address', '0', '--max-pending-handshakes', '0', '--max-scans-per-user', '0'];
+  const durability = kind === 'gateway_normal' ? ['--durability', 'normal'] : [];
+  const [cmd, args] = kind.startsWith('gateway')
+    ? [path.join(opts.build, 'src', 'cli', 'scansync'), ['gateway', ...common, ...lifted, ...durability]]
     : [process.execPath, [path.join(BENCH, 'node-server.js'), ...common]];
   // The servers' logs go to a file: a terminal is slower than either server.
   const log = fs.openSync(path.join(work, `${kind}.log`), 'w');
@@ -127,10 +133,11 @@ const median = (rows, key) => rows.map((r) => r[key]).sort((a, b) => a - b)[Math
 
 async function gatewayBench() {
   const loadgen = path.join(opts.build, 'bench', 'loadgen');
-  const servers = { gateway: await startServer('gateway'), node: await startServer('node') };
+  const servers = { gateway: await startServer('gateway'), node: await startServer('node'), gateway_normal: await startServer('gateway_normal') };
   const rates = String(opts.rates).split(',').map(Number);
   const raw = {};
-  for (const kind of ['gateway', 'node']) raw[kind] = { fanout: [], latency: Object.fromEntries(rates.map((r) => [r, []])) };
+  const KINDS = ['gateway', 'node', 'gateway_normal'];
+  for (const kind of KINDS) raw[kind] = { fanout: [], latency: Object.fromEntries(rates.map((r) => [r, []])) };
   const floorRaw = Object.fromEntries(rates.map((r) => [r, []]));
   // Each run binds its connections to its own 127.0.0.x range (5,000 per address).
   let nextBase = 10;
@@ -146,12 +153,12 @@ async function gatewayBench() {
       raw[kind].memory = run(kind, 'memory', ['--connections', String(opts.connections)], opts.connections + 1);
     }
     for (let round = 0; round < ROUNDS; round++) {
-      for (const kind of ['gateway', 'node']) {
+      for (const kind of KINDS) {
         raw[kind].fanout.push(run(kind, 'fanout', ['--receivers', String(opts.receivers), '--seconds', String(opts.seconds)], opts.receivers + 1));
       }
     }
     for (let round = 0; round < ROUNDS; round++) {
-      for (const kind of ['gateway', 'node']) {
+      for (const kind of KINDS) {
         for (const rate of rates) {
           raw[kind].latency[rate].push(run(kind, 'latency', ['--receivers', '100', '--rate', String(rate), '--warmup', '1', '--seconds', String(opts.seconds)], 101));
         }
@@ -167,7 +174,7 @@ async function gatewayBench() {
     await Promise.all(Object.values(servers).map((s) => s.stop()));
   }
   const results = {};
-  for (const kind of ['gateway', 'node']) {
+  for (const kind of KINDS) {
     const f = raw[kind].fanout;
     results[kind] = {
       memory: raw[kind].memory,
@@ -209,6 +216,17 @@ async function gatewayBench() {
       }),
       [`RSS per idle joined connection, bytes (${fmt(g.memory.connections)} conns)`, fmt(g.memory.bytes_per_connection), fmt(n.memory.bytes_per_connection), ratio(n.memory.bytes_per_connection, g.memory.bytes_per_connection)],
       ['server RSS with those connections, MB', fmt(g.memory.rss_after_kb / 1024, 1), fmt(n.memory.rss_after_kb / 1024, 1), ratio(n.memory.rss_after_kb, g.memory.rss_after_kb)],
+    ]);
+  const gn = results.gateway_normal;
+  table('Gateway durability: --durability full (default, WAL synced before each ack) vs normal (synced at checkpoints), same runs',
+    ['figure', 'full', 'normal', 'full / normal'],
+    [
+      ['fan-out creates acked/s', fmt(g.fanout.creates_per_s), fmt(gn.fanout.creates_per_s), ratio(g.fanout.creates_per_s, gn.fanout.creates_per_s)],
+      ['fan-out events per server CPU-second', fmt(g.fanout.events_per_server_cpu_s), fmt(gn.fanout.events_per_server_cpu_s), ratio(g.fanout.events_per_server_cpu_s, gn.fanout.events_per_server_cpu_s)],
+      ...rates.flatMap((rate) => [
+        [`latency p50 ms (${rate}/s)`, fmt(g.latency[rate].p50_ms, 2), fmt(gn.latency[rate].p50_ms, 2), ratio(g.latency[rate].p50_ms, gn.latency[rate].p50_ms)],
+        [`latency p99 ms (${rate}/s)`, fmt(g.latency[rate].p99_ms, 2), fmt(gn.latency[rate].p99_ms, 2), ratio(g.latency[rate].p99_ms, gn.latency[rate].p99_ms)],
+      ]),
     ]);
   results.floor = Object.fromEntries(rates.map((rate) => {
     const f = floorRaw[rate];

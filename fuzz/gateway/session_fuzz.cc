@@ -62,7 +62,9 @@ struct World {
 World& world() {
   static World w = [] {
     World x;
-    auto s = ScanService::open(fuzz_temp_dir() / "scansync.db", ServiceOptions{});
+    ServiceOptions o;
+    o.durability = store::Durability::normal;  // an fsync per create would slow the fuzzer 100-fold
+    auto s = ScanService::open(fuzz_temp_dir() / "scansync.db", o);
     FUZZ_CHECK(s.ok());
     x.service = std::move(*s);
     auth::VerifierOptions v;

@@ -161,9 +161,6 @@ int run_gateway(const GatewayCliOptions& o) {
     return 1;
   }
   Gateway& gateway = **gw;
-  // Key order matters to readers that match the line: ordered_json keeps it.
-  std::cout << nlohmann::ordered_json{{"type", "listening"}, {"host", o.host}, {"port", gateway.port()}}.dump()
-            << std::endl;
 
   // Signals an operator or a supervisor may send by habit (reload, log
   // rotation) must not kill the gateway without a graceful close.
@@ -197,6 +194,11 @@ int run_gateway(const GatewayCliOptions& o) {
     *started_stop = std::chrono::steady_clock::now();
     wait_drained();
   });
+  // Only now: a supervisor that signals the moment it reads this line must
+  // find the handlers installed (a SIGTERM before them killed the process).
+  // Key order matters to readers that match the line: ordered_json keeps it.
+  std::cout << nlohmann::ordered_json{{"type", "listening"}, {"host", o.host}, {"port", gateway.port()}}.dump()
+            << std::endl;
   io.run();
   gw->reset();  // closes what is left before the io_context goes
   log_line(R"({"type":"stopped"})");

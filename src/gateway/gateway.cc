@@ -118,34 +118,38 @@ void Gateway::Impl::log(std::string_view type, std::string_view detail, std::str
   opts.log(line);
 }
 
-HttpAnswer Gateway::Impl::handle_api(std::string_view method, std::string_view target, std::string_view authorization,
-                                     std::string_view body) {
+void Gateway::Impl::handle_api(std::string_view method, std::string_view target, std::string_view authorization,
+                               std::string_view body, std::function<void(HttpAnswer)> done) {
   HttpAnswer a;
-  if (!service) {
+  if (!scan_app) {
     a.status = 404;
     a.body = api_error("not_found", "no scan API in conformance mode");
-    return a;
+    return done(std::move(a));
   }
   auto token = bearer_token(authorization);
   auto claims = auth::verify_hs256(token ? *token : std::string{}, verifier, now_unix_s());
   if (!claims) {
     a.status = 401;
     a.body = api_error(auth::wire_code(claims.error()), "unauthorized");
-    return a;
+    return done(std::move(a));
   }
   if (!rest_limiter.allow(claims->sub, RateLimiter::Clock::now())) {
     a.status = 429;
     a.body = api_error("rate_limited", "too many requests for this user; retry later");
-    return a;
+    return done(std::move(a));
   }
-  Reply r = service->handle_http(claims->sub, method, target, body);
-  a.status = r.http_status;
-  a.body = std::move(r.body);
-  if (!r.broadcast_event.empty()) {
-    // A REST change reaches the user's live sockets like a socket-made one.
-    if (scan_app) scan_app->broadcast_to_user(claims->sub, encode_event("/", r.broadcast_event, r.broadcast_payload));
-  }
-  return a;
+  scan_app->handle_rest(claims->sub, method, target, body, [done = std::move(done)](int status, std::string body) {
+    done(HttpAnswer{status, "application/json", std::move(body)});
+  });
+}
+
+void Gateway::Impl::request_flush() {
+  // Posted, so it runs after the handlers already queued: the input that
+  // arrived together is committed together.
+  asio::post(io, [weak = weak_from_this()] {
+    auto self = weak.lock();
+    if (self && self->scan_app) self->scan_app->flush();
+  });
 }
 
 void Gateway::Impl::accept() {
@@ -216,6 +220,8 @@ void Gateway::Impl::stop(std::string_view reason) {
   // Copies: shutting a session down removes it from the table.
   std::vector<std::shared_ptr<SessionHost>> hosts;
   for (auto& [sid, host] : sessions_) hosts.push_back(host);
+  // Answers already computed leave before the sessions close.
+  if (scan_app) scan_app->flush();
   for (auto& host : hosts) host->shutdown(reason);
   std::vector<std::shared_ptr<Closable>> open;
   for (auto& [id, weak] : connections_) {
@@ -239,18 +245,29 @@ Result<std::unique_ptr<Gateway>> Gateway::start(asio::io_context& io, GatewayOpt
   if (impl->opts.conformance) {
     impl->app = std::make_unique<ConformanceApp>();
   } else {
-    auto service = ScanService::open(impl->opts.data_dir / "scansync.db", ServiceOptions{});
+    ServiceOptions service_options;
+    service_options.max_scans_per_user = impl->opts.max_scans_per_user;
+    service_options.durability = impl->opts.durability == GatewayOptions::Durability::full ? store::Durability::full
+                                                                                            : store::Durability::normal;
+    auto service = ScanService::open(impl->opts.data_dir / "scansync.db", std::move(service_options));
     if (!service) return service.error();
     impl->service = std::move(*service);
     std::weak_ptr<Impl> weak = impl;
     const ScanAppLimits limits{impl->opts.socket_rate_per_s, impl->opts.socket_burst};
+    ScanAppHooks hooks;
+    hooks.request_flush = [weak] {
+      if (auto self = weak.lock()) self->request_flush();
+    };
+    hooks.log = [weak](std::string_view what, std::string_view detail) {
+      if (auto self = weak.lock()) self->log(what, detail);
+    };
     auto app = std::make_unique<ScanApp>(
         *impl->service, impl->verifier,
         [weak] {
           auto self = weak.lock();
           return self ? self->now_unix_s() : std::int64_t{0};
         },
-        limits);
+        limits, std::move(hooks));
     impl->scan_app = app.get();
     impl->app = std::move(app);
   }

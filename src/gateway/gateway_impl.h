@@ -6,6 +6,7 @@
 //
 // Everything here runs on the gateway's single event-loop thread.
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -121,8 +122,12 @@ class Gateway::Impl : public std::enable_shared_from_this<Gateway::Impl> {
   std::uint64_t track(std::weak_ptr<Closable> c);
   void untrack(std::uint64_t id) { connections_.erase(id); }
 
-  HttpAnswer handle_api(std::string_view method, std::string_view target, std::string_view authorization,
-                        std::string_view body);
+  // A REST call; `done` runs with the answer, maybe later in this
+  // event-loop turn (a change is answered once its batch is committed).
+  void handle_api(std::string_view method, std::string_view target, std::string_view authorization,
+                  std::string_view body, std::function<void(HttpAnswer)> done);
+  // Posts ScanApp::flush() to run after the input already queued on the loop.
+  void request_flush();
   void log(std::string_view type, std::string_view detail = {}, std::string_view sid = {});
   std::int64_t now_unix_s() const;
 

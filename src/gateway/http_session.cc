@@ -115,8 +115,11 @@ class HttpSession final : public PollWaiter, public Closable, public std::enable
       case Route::scans_api: {
         if (impl_->stopped) return respond(503, "application/json", api_error("unavailable", "server shutting down"));
         auto authorization = req_[http::field::authorization];
-        HttpAnswer a = impl_->handle_api(req_.method_string(), req_.target(), authorization, req_.body());
-        return respond(a.status, a.content_type, std::move(a.body));
+        // req_ stays as it is until the answer is written: nothing is read meanwhile.
+        return impl_->handle_api(req_.method_string(), req_.target(), authorization, req_.body(),
+                                 [self = shared_from_this()](HttpAnswer a) {
+                                   self->respond(a.status, a.content_type, std::move(a.body));
+                                 });
       }
       case Route::not_found:
         return respond(404, "application/json", api_error("not_found", "no such resource"));
@@ -243,6 +246,7 @@ class HttpSession final : public PollWaiter, public Closable, public std::enable
       res_.set(http::field::access_control_max_age, "86400");
     }
     if (status == 401) res_.set(http::field::www_authenticate, "Bearer");
+    if (status == 503) res_.set(http::field::retry_after, "1");
     res_.keep_alive(keep_alive && req_.keep_alive() && !impl_->stopped);
     res_.body() = std::move(body);
     res_.prepare_payload();

@@ -2,7 +2,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "gateway/scan_service.h"
 #include "gateway/sio_client.h"
 #include "scansync/proto/json_text.h"
 
@@ -34,11 +33,12 @@ std::string token_of(std::string_view auth, const HandshakeInfo& handshake) {
 }
 
 ScanApp::ScanApp(ScanService& service, auth::VerifierOptions verifier, std::function<std::int64_t()> now_unix_s,
-                 ScanAppLimits limits)
+                 ScanAppLimits limits, ScanAppHooks hooks)
     : service_(service),
       verifier_(std::move(verifier)),
       now_unix_s_(std::move(now_unix_s)),
-      event_limiter_(limits.events_per_s, limits.event_burst) {}
+      event_limiter_(limits.events_per_s, limits.event_burst),
+      hooks_(std::move(hooks)) {}
 
 std::optional<std::string> ScanApp::authorize(SioSocket& socket, std::string_view auth,
                                               const HandshakeInfo& handshake) {
@@ -77,20 +77,75 @@ void ScanApp::on_event(SioSocket& socket, const IncomingEvent& event) {
   if (event.name == "room:join") return join_room(socket, event);
   if (event.name == "scan:create" || event.name == "scan:delete" || event.name == "sync:since") {
     std::string_view payload = event.args.empty() ? std::string_view("null") : event.args.front();
-    Reply reply = service_.handle_event(socket.user, event.name, payload);
-    if (event.ack_id) socket.ack(*event.ack_id, reply.body);
-    if (!reply.broadcast_event.empty()) {
-      // Encoded once; every socket of the room queues the same buffer.
-      Frame frame = encode_event("/", reply.broadcast_event, reply.broadcast_payload);
-      rooms_.broadcast(room_of(socket.user), frame);
-    }
+    open_batch();
+    Pending p;
+    p.socket = &socket;
+    p.ack_id = event.ack_id;
+    p.user = socket.user;
+    p.reply = service_.handle_event(socket.user, event.name, payload);
+    hold(std::move(p));
     return;
   }
   if (event.ack_id) socket.ack(*event.ack_id, R"({"ok":false,"error":"unknown_event"})");
 }
 
-void ScanApp::broadcast_to_user(std::string_view user, const Frame& frame) { rooms_.broadcast(room_of(user), frame); }
+void ScanApp::handle_rest(std::string_view user, std::string_view method, std::string_view target,
+                          std::string_view body, RestDone done) {
+  open_batch();
+  Pending p;
+  p.rest_done = std::move(done);
+  p.user = std::string(user);
+  p.reply = service_.handle_http(user, method, target, body);
+  hold(std::move(p));
+}
 
-void ScanApp::on_disconnect(SioSocket& socket) { rooms_.leave_all(&socket); }
+void ScanApp::open_batch() {
+  if (!pending_.empty()) return;  // the turn's batch is open and its flush requested
+  service_.begin_batch();
+}
+
+void ScanApp::hold(Pending p) {
+  pending_.push_back(std::move(p));
+  if (!hooks_.request_flush) return flush();  // no host loop: commit and answer now
+  if (pending_.size() == 1) hooks_.request_flush();
+}
+
+void ScanApp::flush() {
+  if (pending_.empty()) return;
+  // Moved out first: answering may reach other code (a socket's overflow
+  // closes it), and nothing may join a batch that is being released.
+  std::vector<Pending> batch = std::move(pending_);
+  pending_.clear();
+  const std::error_code commit_error = service_.commit_batch();
+  if (commit_error && hooks_.log) hooks_.log("store_commit_failed", "store: " + commit_error.message());
+  for (auto& p : batch) release(p, commit_error);
+}
+
+void ScanApp::release(Pending& p, std::error_code commit_error) {
+  Reply failed;
+  if (commit_error) {
+    failed = p.rest_done ? ScanService::batch_failure_http(commit_error) : ScanService::batch_failure_event(commit_error);
+  } else if (p.reply.store_error && hooks_.log) {
+    hooks_.log("store_error", "store: " + p.reply.store_error.message());
+  }
+  const Reply& r = commit_error ? failed : p.reply;
+  if (p.rest_done) {
+    p.rest_done(r.http_status, r.body);
+  } else if (p.socket && p.ack_id) {
+    p.socket->ack(*p.ack_id, r.body);
+  }
+  if (!r.broadcast_event.empty()) {
+    // Encoded once; every socket of the room queues the same buffer. Sent
+    // after the ack: the asking device learns its seq first.
+    rooms_.broadcast(room_of(p.user), encode_event("/", r.broadcast_event, r.broadcast_payload));
+  }
+}
+
+void ScanApp::on_disconnect(SioSocket& socket) {
+  rooms_.leave_all(&socket);
+  for (auto& p : pending_) {
+    if (p.socket == &socket) p.socket = nullptr;  // freed at the host's next pump, maybe before the flush
+  }
+}
 
 }  // namespace scansync::gateway

@@ -1,18 +1,27 @@
 #pragma once
 // The scansync product on namespace "/" (see /work/shared/contract.md):
-// JWT on CONNECT, the user's room, scan events handed to the ScanService,
-// and the resulting change broadcast to the user's room.
+// JWT on CONNECT, the user's room, scan events (and REST calls) handed to the
+// ScanService, and the resulting change broadcast to the user's room.
+//
+// Group commit: the service calls of one event-loop turn share one
+// transaction (one fsync under Durability::full). The first call of a turn
+// opens the batch and asks the host for a flush (request_flush); the host
+// calls flush() once the turn's input is handled. Until then no ack, REST
+// answer or broadcast of the batch leaves: each is released by flush() after
+// the commit succeeded, in arrival order, or answered as failed if it did not.
 #include <cstdint>
 #include <functional>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "gateway/application.h"
 #include "gateway/rate_limiter.h"
 #include "gateway/rooms.h"
+#include "gateway/scan_service.h"
 #include "scansync/auth/jwt.h"
 
 namespace scansync::gateway {
-
-class ScanService;
 
 // The CONNECT_ERROR payload for an auth error:
 // {"message":"unauthorized","data":{"code":"token_missing"|"token_invalid"|"token_expired"}}
@@ -28,11 +37,19 @@ struct ScanAppLimits {
   double event_burst = 500;
 };
 
+struct ScanAppHooks {
+  // Called when a batch opens; flush() must follow once the current input is
+  // handled. Empty: every call is committed and answered at once (no batching).
+  std::function<void()> request_flush;
+  // A store failure worth an operator's attention (disk full, locked database).
+  std::function<void(std::string_view what, std::string_view detail)> log;
+};
+
 class ScanApp final : public Application {
  public:
   // `service` must outlive the app. `now_unix_s`: clock for token expiry.
   ScanApp(ScanService& service, auth::VerifierOptions verifier, std::function<std::int64_t()> now_unix_s,
-          ScanAppLimits limits = {});
+          ScanAppLimits limits = {}, ScanAppHooks hooks = {});
 
   bool has_namespace(std::string_view nsp) const override { return nsp == "/"; }
   std::optional<std::string> authorize(SioSocket& socket, std::string_view auth, const HandshakeInfo& handshake) override;
@@ -41,17 +58,39 @@ class ScanApp final : public Application {
   void on_disconnect(SioSocket& socket) override;
 
   const RoomRegistry& rooms() const { return rooms_; }
-  // A change made outside a socket (REST) reaches the user's room too.
-  void broadcast_to_user(std::string_view user, const Frame& frame);
+
+  // A REST call of an authenticated `user` under /api/scans; `done` gets the
+  // status and body once the batch it joined is committed. A change made
+  // this way reaches the user's room like one made on a socket.
+  using RestDone = std::function<void(int status, std::string body)>;
+  void handle_rest(std::string_view user, std::string_view method, std::string_view target, std::string_view body,
+                   RestDone done);
+
+  // Commits the open batch and releases its answers and broadcasts.
+  void flush();
+  bool flush_pending() const { return !pending_.empty(); }
 
  private:
+  // An answer held until its batch commits.
+  struct Pending {
+    SioSocket* socket = nullptr;  // the asking socket; nulled if it leaves before the flush
+    std::optional<std::uint64_t> ack_id;
+    RestDone rest_done;           // set for a REST call instead of a socket
+    std::string user;
+    Reply reply;
+  };
   void join_room(SioSocket& socket, const IncomingEvent& event);
+  void open_batch();
+  void hold(Pending p);
+  void release(Pending& p, std::error_code commit_error);
 
   ScanService& service_;
   auth::VerifierOptions verifier_;
   std::function<std::int64_t()> now_unix_s_;
   RateLimiter event_limiter_;  // per user, across all of the user's sockets
+  ScanAppHooks hooks_;
   RoomRegistry rooms_;
+  std::vector<Pending> pending_;  // the open batch's answers, in arrival order
 };
 
 }  // namespace scansync::gateway

@@ -156,6 +156,47 @@ TEST_F(ScanAppTest, CreateAcksAndBroadcastsToTheUsersRoomOnly) {
   EXPECT_EQ(a1.out().size(), 1u);
 }
 
+TEST_F(ScanAppTest, OneTurnsChangesShareACommitAndLeaveAfterIt) {
+  auth::VerifierOptions v;
+  v.secret = kSecret;
+  int flushes_requested = 0;
+  ScanAppHooks hooks;
+  hooks.request_flush = [&] { ++flushes_requested; };
+  app_ = std::make_unique<ScanApp>(*service_, v, [] { return kNow; }, ScanAppLimits{}, hooks);
+  Conn& a1 = joined("alice");
+  Conn& a2 = joined("alice");
+  EXPECT_EQ(flushes_requested, 0);  // room:join needs no commit
+
+  a1.in(std::string(R"(421["scan:create",)") + kScan + "]");
+  a2.in(R"(422["sync:since",{"seq":0}])");
+  EXPECT_EQ(flushes_requested, 1) << "one flush per batch, not per call";
+  EXPECT_TRUE(service_->in_batch());
+  EXPECT_TRUE(a1.frames().empty()) << "no ack before the commit";
+  EXPECT_TRUE(a2.frames().empty()) << "nor a broadcast, nor a read that saw the uncommitted change";
+  int rest_status = 0;
+  app_->handle_rest("alice", "GET", "/api/scans", "", [&](int status, std::string) { rest_status = status; });
+  EXPECT_EQ(rest_status, 0);
+
+  app_->flush();
+  EXPECT_FALSE(service_->in_batch());
+  auto f1 = a1.out();
+  ASSERT_EQ(f1.size(), 2u);
+  EXPECT_EQ(f1[0].rfind(R"(431[{"ok":true,"scan":{)", 0), 0u) << f1[0];
+  EXPECT_EQ(f1[1].rfind(R"(42["scan:created",)", 0), 0u) << f1[1];
+  auto f2 = a2.out();
+  ASSERT_EQ(f2.size(), 2u);  // in arrival order: the create's broadcast, then its sync:since ack, which saw it
+  EXPECT_EQ(f2[0].rfind(R"(42["scan:created",)", 0), 0u) << f2[0];
+  EXPECT_NE(f2[1].find(R"("latestSeq":1)"), std::string::npos) << f2[1];
+  EXPECT_EQ(rest_status, 200);
+
+  // A socket that leaves before the flush is not answered, and nothing breaks.
+  a1.in(R"(423["sync:since",{"seq":0}])");
+  a1.client.reset();  // the connection goes away: its sockets are destroyed
+  app_->flush();
+  EXPECT_EQ(flushes_requested, 2);
+  EXPECT_EQ(a2.out().size(), 0u);
+}
+
 TEST_F(ScanAppTest, EventWithoutAckIdIsProcessedWithoutAck) {
   Conn& a = joined("alice");
   a.in(std::string(R"(42["scan:create",)") + kScan + "]");
@@ -169,7 +210,8 @@ TEST_F(ScanAppTest, SyncSinceAndUnknownEvents) {
   a.in(R"(425["sync:since",{"seq":0}])");
   a.in(R"(426["nope",{}])");
   a.in(R"(42["nope",{}])");
-  EXPECT_EQ(a.out(), (Texts{R"(435[{"ok":true,"changes":[],"latestSeq":0,"hasMore":false}])",
+  EXPECT_EQ(a.out(), (Texts{R"(435[{"ok":true,"changes":[],"latestSeq":0,"epoch":")" + service_->epoch() +
+                                R"(","hasMore":false}])",
                             R"(436[{"ok":false,"error":"unknown_event"}])"}));
 }
 

@@ -1,4 +1,5 @@
-// ScanService: opening, and the socket-event front end (acks + broadcasts).
+// ScanService: opening, batches, and the socket-event front end (acks +
+// broadcasts).
 #include "gateway/scan_service.h"
 
 #include <nlohmann/json.hpp>
@@ -10,7 +11,7 @@
 namespace scansync::gateway {
 namespace {
 
-Reply ack(const Json& body) { return Reply{200, to_text(body), {}, {}}; }
+Reply ack(const Json& body) { return Reply{200, to_text(body), {}, {}, {}}; }
 
 Reply ack_error(std::string_view error, std::string_view detail = {}) {
   Json j;
@@ -20,15 +21,20 @@ Reply ack_error(std::string_view error, std::string_view detail = {}) {
   return ack(j);
 }
 
-Reply ack_failure(ops::Status status, const std::string& detail) {
+Reply ack_failure(ops::Status status, const std::string& detail, std::error_code store_error) {
+  Reply r;
   switch (status) {
-    case ops::Status::invalid: return ack_error("invalid", detail);
+    case ops::Status::invalid:
+    case ops::Status::invalid_json: return ack_error("invalid", detail);
     case ops::Status::not_found: return ack_error("not_found");
     case ops::Status::cursor_expired: return ack_error("cursor_expired");
+    case ops::Status::quota_exceeded: return ack_error("quota_exceeded");
+    case ops::Status::unavailable: r = ack_error("unavailable"); break;
     case ops::Status::internal:
-    case ops::Status::ok: break;
+    case ops::Status::ok: r = ack_error("internal"); break;
   }
-  return ack_error("internal");
+  r.store_error = store_error;
+  return r;
 }
 
 // Optional integer member; nullopt+false when present but not an integer.
@@ -44,7 +50,7 @@ bool int_member(const nlohmann::json& obj, const char* name, std::optional<std::
 Reply on_create(store::ScanStore& store, const ServiceOptions& opts, std::string_view user,
                 std::string_view payload) {
   auto r = ops::create_scan(store, opts, user, payload);
-  if (r.status != ops::Status::ok) return ack_failure(r.status, r.detail);
+  if (r.status != ops::Status::ok) return ack_failure(r.status, r.detail, r.error);
   const Json scan = scan_json(r.scan);
   Json body;
   body["ok"] = true;
@@ -69,7 +75,7 @@ Reply on_delete(store::ScanStore& store, const ServiceOptions& opts, std::string
   if (id == json.end()) return ack_error("invalid", "id: missing");
   if (!id->is_string()) return ack_error("invalid", "id: not a UUID v4");
   auto r = ops::delete_scan(store, opts, user, id->get_ref<const std::string&>());
-  if (r.status != ops::Status::ok) return ack_failure(r.status, r.detail);
+  if (r.status != ops::Status::ok) return ack_failure(r.status, r.detail, r.error);
   Json body;
   body["ok"] = true;
   body["seq"] = *r.scan.deleted_seq;
@@ -90,7 +96,7 @@ Reply on_sync(store::ScanStore& store, const ServiceOptions& opts, std::string_v
   if (!seq) return ack_error("invalid", "seq: missing");
   if (!int_member(json, "limit", limit)) return ack_error("invalid", "limit: not an integer");
   auto r = ops::sync_since(store, opts, user, *seq, limit.value_or(ops::kDefaultPageLimit));
-  if (r.status != ops::Status::ok) return ack_failure(r.status, r.detail);
+  if (r.status != ops::Status::ok) return ack_failure(r.status, r.detail, r.error);
   return ack(change_page_json(r.page));
 }
 
@@ -101,7 +107,12 @@ Result<std::unique_ptr<ScanService>> ScanService::open(const std::filesystem::pa
     std::error_code ec;
     std::filesystem::create_directories(db_file.parent_path(), ec);  // open() reports any failure
   }
-  auto store = store::ScanStore::open(db_file, store::StoreOptions{.tombstone_limit = opts.tombstone_limit});
+  auto store = store::ScanStore::open(db_file, store::StoreOptions{
+                                                   .tombstone_limit = opts.tombstone_limit,
+                                                   .max_live_scans_per_user = opts.max_scans_per_user,
+                                                   .durability = opts.durability,
+                                                   .busy_timeout_ms = opts.busy_timeout_ms,
+                                               });
   if (!store.ok()) return store.error();
   return std::unique_ptr<ScanService>(new ScanService(std::move(*store), std::move(opts)));
 }
@@ -117,5 +128,19 @@ Reply ScanService::handle_event(std::string_view user, std::string_view event, s
   if (event == "sync:since") return on_sync(*store_, opts_, user, payload);
   return ack_error("unknown_event");
 }
+
+void ScanService::begin_batch() { store_->begin_batch(); }
+
+std::error_code ScanService::commit_batch() { return store_->commit_batch(); }
+
+bool ScanService::in_batch() const { return store_->in_batch(); }
+
+Reply ScanService::batch_failure_event(std::error_code error) {
+  return ack_failure(ops::status_of(error) == ops::Status::unavailable ? ops::Status::unavailable
+                                                                       : ops::Status::internal,
+                     {}, error);
+}
+
+const std::string& ScanService::epoch() const { return store_->epoch(); }
 
 }  // namespace scansync::gateway

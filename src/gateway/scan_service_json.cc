@@ -1,5 +1,7 @@
 #include "gateway/scan_service_json.h"
 
+#include <charconv>
+
 #include "gateway/scan_service_validation.h"
 
 namespace scansync::gateway {
@@ -48,17 +50,31 @@ Json change_page_json(const store::ChangePage& page) {
   j["ok"] = true;
   j["changes"] = std::move(changes);
   j["latestSeq"] = page.latest_seq;
+  j["epoch"] = page.epoch;
   j["hasMore"] = page.has_more;
   return j;
 }
 
-Json live_scans_json(const store::LiveScans& live) {
+Json live_page_json(const store::LivePage& page) {
   Json scans = Json::array();
-  for (const auto& s : live.scans) scans.push_back(scan_json(s));
+  for (const auto& s : page.scans) scans.push_back(scan_json(s));
   Json j;
   j["scans"] = std::move(scans);
-  j["latestSeq"] = live.latest_seq;
+  j["latestSeq"] = page.latest_seq;
+  j["epoch"] = page.epoch;
+  if (page.next_before) {
+    j["nextCursor"] = std::to_string(*page.next_before);
+  } else {
+    j["nextCursor"] = nullptr;
+  }
   return j;
+}
+
+std::optional<std::int64_t> parse_list_cursor(std::string_view text) {
+  std::int64_t v = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || v < 1) return std::nullopt;
+  return v;
 }
 
 }  // namespace scansync::gateway

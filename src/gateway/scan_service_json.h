@@ -2,7 +2,10 @@
 // The wire shapes of scans and changes (contract "Scan", "scan:deleted",
 // sync:since). Built with an insertion-ordered JSON writer so members appear
 // in the contract's order.
+#include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <string_view>
 
 #include "store/scan_store.h"
 
@@ -24,10 +27,16 @@ Json deleted_event_json(const store::StoredScan& s);
 // {"op":"created","scan":Scan} or {"op":"deleted","id","seq","deletedAt"}.
 Json change_json(const store::StoredScan& s);
 
-// {"ok":true,"changes":[…],"latestSeq":N,"hasMore":bool}
+// {"ok":true,"changes":[…],"latestSeq":N,"epoch":E,"hasMore":bool}
 Json change_page_json(const store::ChangePage& page);
 
-// {"scans":[Scan…],"latestSeq":N}
-Json live_scans_json(const store::LiveScans& live);
+// {"scans":[Scan…],"latestSeq":N,"epoch":E,"nextCursor":"<seq>"|null}. The
+// cursor is the decimal seq of the last scan listed (opaque to clients; see
+// parse_list_cursor).
+Json live_page_json(const store::LivePage& page);
+
+// A nextCursor back to the `before` seq it stands for; nullopt if `text` is
+// not one (not a positive decimal integer).
+std::optional<std::int64_t> parse_list_cursor(std::string_view text);
 
 }  // namespace scansync::gateway

@@ -94,11 +94,34 @@ TEST_F(ScanEvents, MaxCodeBytesIsConfigurable) {
   EXPECT_EQ(parse(event("scan:create", create_payload(kId1, "1234")).body)["ok"], true);
 }
 
-TEST_F(ScanEvents, IdOfAnotherUserIsInvalid) {
-  event("scan:create", create_payload(kId1), "alice");
-  Reply r = event("scan:create", create_payload(kId1), "bob");
-  EXPECT_EQ(r.body, R"({"ok":false,"error":"invalid","detail":"id: already in use"})");
-  EXPECT_EQ(r.broadcast_event, "");
+TEST_F(ScanEvents, AnotherUserMayHoldTheSameId) {
+  event("scan:create", create_payload(kId1, "alice's"), "alice");
+  Reply bobs = event("scan:create", create_payload(kId1, "bob's"), "bob");
+  auto j = parse(bobs.body);
+  EXPECT_EQ(j["ok"], true);
+  EXPECT_EQ(j["scan"]["userId"], "bob");
+  EXPECT_EQ(j["scan"]["code"], "bob's");
+  EXPECT_EQ(j["scan"]["seq"], 1);
+  EXPECT_EQ(bobs.broadcast_event, "scan:created");
+  // Each deletes only their own.
+  EXPECT_EQ(event("scan:delete", std::string(R"({"id":")") + kId1 + "\"}", "bob").body, R"({"ok":true,"seq":2})");
+  auto alices = parse(event("scan:create", create_payload(kId1), "alice").body);
+  EXPECT_EQ(alices["scan"]["code"], "alice's");
+  EXPECT_FALSE(alices.contains("deletedSeq"));
+}
+
+TEST_F(ScanEvents, AnUpperCaseIdIsItsLowerCaseForm) {
+  const std::string upper = "0B9A4A3E-4C1D-4F6E-9A7B-1C2D3E4F5A6B";  // kId1 in upper case
+  Reply r = event("scan:create", create_payload(upper));
+  auto j = parse(r.body);
+  EXPECT_EQ(j["scan"]["id"], kId1);
+  EXPECT_EQ(parse(r.broadcast_payload)["id"], kId1);
+  Reply again = event("scan:create", create_payload(kId1));
+  EXPECT_EQ(again.body, r.body);
+  EXPECT_EQ(again.broadcast_event, "");
+  Reply del = event("scan:delete", R"({"id":"0b9a4a3e-4C1D-4f6e-9A7B-1c2d3e4f5a6b"})");
+  EXPECT_EQ(del.body, R"({"ok":true,"seq":2})");
+  EXPECT_EQ(parse(del.broadcast_payload)["id"], kId1);
 }
 
 TEST_F(ScanEvents, DeleteAcksSeqAndBroadcastsTheTombstone) {
@@ -165,16 +188,12 @@ TEST_F(ScanEvents, SyncSinceListsChangesInSeqOrder) {
   EXPECT_EQ(r.broadcast_event, "");
   // Keys in the contract's order.
   EXPECT_EQ(r.body.rfind(R"({"ok":true,"changes":[)", 0), 0u);
-  EXPECT_NE(r.body.find(R"(],"latestSeq":3,"hasMore":false})"), std::string::npos);
+  EXPECT_NE(r.body.find(R"(],"latestSeq":3,"epoch":")" + svc_->epoch() + R"(","hasMore":false})"), std::string::npos);
 }
 
 TEST_F(ScanEvents, SyncSincePagesWithLimitAndHasMore) {
   open_service(options([](ServiceOptions& o) { o.max_page = 3; }));
-  for (int i = 0; i < 7; ++i) {
-    char id[37];
-    std::snprintf(id, sizeof id, "0b9a4a3e-4c1d-4f6e-9a7b-%012d", i);
-    ASSERT_EQ(parse(event("scan:create", create_payload(id)).body)["ok"], true);
-  }
+  for (int i = 0; i < 7; ++i) ASSERT_EQ(parse(event("scan:create", create_payload(nth_id(i))).body)["ok"], true);
   auto page = [&](std::string payload) { return parse(event("sync:since", payload).body); };
   auto p1 = page(R"({"seq":0,"limit":2})");
   EXPECT_EQ(p1["changes"].size(), 2u);
@@ -194,11 +213,7 @@ TEST_F(ScanEvents, SyncSincePagesWithLimitAndHasMore) {
 }
 
 TEST_F(ScanEvents, SyncSinceDefaultLimitIs100) {
-  for (int i = 0; i < 101; ++i) {
-    char id[37];
-    std::snprintf(id, sizeof id, "0b9a4a3e-4c1d-4f6e-9a7b-%012d", i);
-    event("scan:create", create_payload(id));
-  }
+  create_many(101);
   auto j = parse(event("sync:since", R"({"seq":0})").body);
   EXPECT_EQ(j["changes"].size(), 100u);
   EXPECT_EQ(j["hasMore"], true);
@@ -234,6 +249,54 @@ TEST_F(ScanEvents, SyncSinceCursorExpired) {
   EXPECT_EQ(parse(event("sync:since", R"({"seq":3})").body)["changes"].size(), 1u);
   EXPECT_EQ(event("sync:since", R"({"seq":9})").body, R"({"ok":false,"error":"cursor_expired"})");
 }
+
+TEST_F(ScanEvents, SyncSincePagesStopAtTheByteBound) {
+  // 4 KB codes: a page of limit 1000 would be 4 MB; 256 KiB hold about 64.
+  create_many(150, std::string(4096, 'x'));
+  std::int64_t cursor = 0;
+  std::vector<std::int64_t> seqs;
+  for (int round = 0; round < 10; ++round) {
+    Reply r = event("sync:since", R"({"seq":)" + std::to_string(cursor) + R"(,"limit":1000})");
+    EXPECT_LT(r.body.size(), 300u * 1024) << round;
+    auto j = parse(r.body);
+    ASSERT_EQ(j["ok"], true);
+    const auto n = j["changes"].size();
+    if (round == 0) {
+      EXPECT_GE(n, 55u);
+      EXPECT_LE(n, 64u);
+    }
+    for (const auto& c : j["changes"]) seqs.push_back(c["scan"]["seq"]);
+    if (!j["hasMore"].get<bool>()) break;
+    cursor = seqs.back();
+  }
+  ASSERT_EQ(seqs.size(), 150u);
+  for (std::size_t i = 0; i < seqs.size(); ++i) EXPECT_EQ(seqs[i], static_cast<std::int64_t>(i) + 1);
+}
+
+TEST_F(ScanEvents, ASingleScanLargerThanThePageBoundIsStillListed) {
+  open_service(options([](ServiceOptions& o) { o.max_page_bytes = 10; }));
+  create_many(3);
+  auto j = parse(event("sync:since", R"({"seq":0})").body);
+  EXPECT_EQ(j["changes"].size(), 1u);
+  EXPECT_EQ(j["hasMore"], true);
+}
+
+TEST_F(ScanEvents, QuotaRefusesNewScansButNotKnownIds) {
+  open_service(options([](ServiceOptions& o) { o.max_scans_per_user = 2; }));
+  create_many(2);
+  Reply over = event("scan:create", create_payload(kId1));
+  EXPECT_EQ(over.body, R"({"ok":false,"error":"quota_exceeded"})");
+  EXPECT_EQ(over.broadcast_event, "");
+  EXPECT_FALSE(over.store_error);
+  // The same id again is answered; another user has a quota of their own.
+  EXPECT_EQ(parse(event("scan:create", create_payload(nth_id(0))).body)["ok"], true);
+  EXPECT_EQ(parse(event("scan:create", create_payload(kId1), "bob").body)["ok"], true);
+  // A delete frees one; the refused create took no seq.
+  EXPECT_EQ(event("scan:delete", R"({"id":")" + nth_id(0) + R"("})").body, R"({"ok":true,"seq":3})");
+  EXPECT_EQ(parse(event("scan:create", create_payload(kId1)).body)["scan"]["seq"], 4);
+}
+
+TEST_F(ScanEvents, TheDefaultQuotaIsOneHundredThousand) { EXPECT_EQ(ServiceOptions{}.max_scans_per_user, 100000u); }
 
 TEST_F(ScanEvents, UnknownEvent) {
   EXPECT_EQ(event("scan:update", "{}").body, R"({"ok":false,"error":"unknown_event"})");

@@ -55,6 +55,15 @@ bool is_uuid_v4(std::string_view s) {
                           variant == 'B');
 }
 
+std::optional<std::string> canonical_uuid_v4(std::string_view s) {
+  if (!is_uuid_v4(s)) return std::nullopt;
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
 bool is_valid_utf8(std::string_view s) {
   std::size_t i = 0;
   while (i < s.size()) {
@@ -153,7 +162,9 @@ std::string validate_new_scan(const nlohmann::json& p, std::size_t max_code_byte
 
   const auto* id = member(p, "id");
   if (!id) return "id: missing";
-  if (!id->is_string() || !is_uuid_v4(id->get_ref<const std::string&>())) return "id: not a UUID v4";
+  std::optional<std::string> canonical_id;
+  if (id->is_string()) canonical_id = canonical_uuid_v4(id->get_ref<const std::string&>());
+  if (!canonical_id) return "id: not a UUID v4";
 
   const auto* code = member(p, "code");
   if (!code) return "code: missing";
@@ -181,7 +192,7 @@ std::string validate_new_scan(const nlohmann::json& p, std::size_t max_code_byte
   if (created->is_string()) when = canonical_utc_time(created->get_ref<const std::string&>());
   if (!when) return "createdAt: not an RFC 3339 UTC time (YYYY-MM-DDTHH:MM:SS.sssZ)";
 
-  out.id = id->get<std::string>();
+  out.id = std::move(*canonical_id);
   out.code = code_s;
   out.format = format->get<std::string>();
   out.device_id = device_s;

@@ -12,9 +12,13 @@
 namespace scansync::gateway {
 
 // 8-4-4-4-12 hex digits, version nibble 4, variant 8/9/a/b. Hex digits of
-// either case are accepted; the id is stored and compared exactly as sent
-// (ids are opaque to clients, and a device resends the same string).
+// either case are accepted (iOS writes upper case).
 bool is_uuid_v4(std::string_view s);
+
+// The canonical form of a UUID v4: lower case, which is how ids are stored,
+// compared and returned, so that 0B9A… and 0b9a… name one scan. nullopt when
+// `s` is not a UUID v4.
+std::optional<std::string> canonical_uuid_v4(std::string_view s);
 
 bool is_valid_utf8(std::string_view s);
 
@@ -32,7 +36,7 @@ std::optional<std::string> canonical_utc_time(std::string_view s);
 std::string format_utc_ms(std::int64_t unix_ms);
 
 // Checks a scan:create payload ({"id","code","format","deviceId","createdAt"};
-// other members are ignored). On success fills `out` (createdAt canonical)
+// other members are ignored). On success fills `out` (id and createdAt canonical)
 // and returns ""; otherwise returns the reason, e.g. "code: empty".
 std::string validate_new_scan(const nlohmann::json& payload, std::size_t max_code_bytes, store::NewScan& out);
 

@@ -24,6 +24,25 @@ TEST(Uuid, RejectsEverythingElse) {
   }
 }
 
+TEST(Uuid, CanonicalFormIsLowerCase) {
+  EXPECT_EQ(canonical_uuid_v4("0B9A4A3E-4C1D-4F6E-BA7B-1C2D3E4F5A6B"), "0b9a4a3e-4c1d-4f6e-ba7b-1c2d3e4f5a6b");
+  EXPECT_EQ(canonical_uuid_v4("0b9a4a3e-4C1d-4f6e-9a7b-1c2d3e4f5a6b"), "0b9a4a3e-4c1d-4f6e-9a7b-1c2d3e4f5a6b");
+  EXPECT_EQ(canonical_uuid_v4("0b9a4a3e-4c1d-4f6e-9a7b-1c2d3e4f5a6b"), "0b9a4a3e-4c1d-4f6e-9a7b-1c2d3e4f5a6b");
+  EXPECT_EQ(canonical_uuid_v4("0b9a4a3e-4c1d-1f6e-9a7b-1c2d3e4f5a6b"), std::nullopt);
+  EXPECT_EQ(canonical_uuid_v4("not-a-uuid"), std::nullopt);
+}
+
+TEST(NewScan, IdIsStoredInCanonicalForm) {
+  nlohmann::json p = {{"id", "0B9A4A3E-4C1D-4F6E-BA7B-1C2D3E4F5A6B"},
+                      {"code", "x"},
+                      {"format", "qr"},
+                      {"deviceId", "d"},
+                      {"createdAt", "2026-11-26T04:46:28Z"}};
+  store::NewScan s;
+  ASSERT_EQ(validate_new_scan(p, 4096, s), "");
+  EXPECT_EQ(s.id, "0b9a4a3e-4c1d-4f6e-ba7b-1c2d3e4f5a6b");
+}
+
 TEST(Utf8, AcceptsWellFormed) {
   EXPECT_TRUE(is_valid_utf8(""));
   EXPECT_TRUE(is_valid_utf8("plain ASCII \x1d GS1"));

@@ -12,7 +12,11 @@
 // written before each commit returns; only the copy into the main file moved.
 //
 // Bound: if the WAL still grows past `emergency_pages` (the checkpointer
-// cannot keep up), the writer checkpoints itself, as SQLite would.
+// cannot keep up), the writer checkpoints itself, as SQLite would. A
+// checkpoint cannot run inside the writer's open transaction, and it never
+// does: SQLite calls the wal_hook only once a transaction has committed (in
+// autocommit mode again), so a batch of many writes (ScanStore::begin_batch)
+// is checkpointed after its one COMMIT, never between its writes.
 //
 // Lifetime: the Checkpointer must be destroyed before the writer's Database
 // (the destructor removes the hook and joins the thread).

@@ -103,6 +103,20 @@ TEST_F(CheckpointerTest, TheWalStaysBoundedWhenTheWriterSaturatesOneCore) {
   EXPECT_LT(largest, 2000u * (4096 + 24)) << "largest WAL: " << largest << " bytes";
 }
 
+// One transaction of many writes (a ScanStore batch): the emergency
+// checkpoint waits for its COMMIT, then runs on the writer as usual.
+TEST_F(CheckpointerTest, TheEmergencyCheckpointRunsAfterTheCommitOfABigTransaction) {
+  auto cp = Checkpointer::start(*db_, file_, CheckpointOptions{.wal_pages = 1 << 30, .emergency_pages = 20});
+  ASSERT_TRUE(cp.ok());
+  const auto db_size_before = size_of(file_);
+  ASSERT_FALSE(db_->run(Database::TxStep::begin_write));
+  insert_rows(100);  // ~100 WAL pages, five times the bound
+  EXPECT_EQ(size_of(file_), db_size_before);  // nothing copied while the transaction is open
+  ASSERT_FALSE(db_->run(Database::TxStep::commit));
+  EXPECT_GT(size_of(file_), db_size_before);  // copied into the main file at the commit
+  EXPECT_EQ(rows(), 100);
+}
+
 TEST_F(CheckpointerTest, StopsCleanlyAndLosesNothing) {
   {
     auto cp = Checkpointer::start(*db_, file_, CheckpointOptions{.wal_pages = 4, .emergency_pages = 100000});

@@ -33,6 +33,11 @@ class ScanStoreTest : public ::testing::Test {
     EXPECT_EQ(r->outcome, CreateOutcome::created);
     return r->scan.seq;
   }
+  static LivePage live(ScanStore& s, std::string_view user) {
+    auto page = s.live_page(user, std::nullopt, 1000);
+    EXPECT_TRUE(page.ok());
+    return page.ok() ? std::move(*page) : LivePage{};
+  }
   static std::int64_t delete_seq(ScanStore& s, std::string_view user, std::string_view id, std::int64_t now = 1000) {
     auto r = s.remove(user, id, now);
     EXPECT_TRUE(r.ok());
@@ -68,7 +73,7 @@ TEST_F(ScanStoreTest, SameIdAgainReturnsTheStoredScanWithoutANewSeq) {
   EXPECT_EQ(again->scan.seq, 1);
   EXPECT_EQ(again->scan.code, "4006381333931");  // the stored one wins
   EXPECT_EQ(create_seq(*s, "alice", "b"), 2);    // no seq was consumed
-  EXPECT_EQ(s->live("alice")->latest_seq, 2);
+  EXPECT_EQ(live(*s, "alice").latest_seq, 2);
 }
 
 TEST_F(ScanStoreTest, SeqIsGaplessOverCreatesAndDeletes) {
@@ -84,7 +89,7 @@ TEST_F(ScanStoreTest, SeqIsGaplessOverCreatesAndDeletes) {
   EXPECT_EQ(s->remove("alice", "zzz", 5)->outcome, DeleteOutcome::not_found);
   EXPECT_EQ(s->create("alice", scan("b"))->outcome, CreateOutcome::existing);
   EXPECT_EQ(create_seq(*s, "alice", "d"), expected++);
-  EXPECT_EQ(s->live("alice")->latest_seq, expected - 1);
+  EXPECT_EQ(live(*s, "alice").latest_seq, expected - 1);
 }
 
 TEST_F(ScanStoreTest, DeleteTwiceReturnsTheSameSeqAndTime) {
@@ -163,20 +168,24 @@ TEST_F(ScanStoreTest, UsersAreIsolated) {
   EXPECT_EQ(s->remove("bob", "a1", 1)->outcome, DeleteOutcome::not_found);
   EXPECT_EQ(s->changes_since("bob", 0, 100)->changes.size(), 1u);
   EXPECT_EQ(s->changes_since("alice", 0, 100)->changes.size(), 2u);
-  EXPECT_EQ(s->live("bob")->scans.size(), 1u);
-  EXPECT_EQ(s->live("bob")->latest_seq, 1);
-  EXPECT_EQ(s->live("carol")->latest_seq, 0);
-  EXPECT_TRUE(s->live("carol")->scans.empty());
+  EXPECT_EQ(live(*s, "bob").scans.size(), 1u);
+  EXPECT_EQ(live(*s, "bob").latest_seq, 1);
+  EXPECT_EQ(live(*s, "carol").latest_seq, 0);
+  EXPECT_TRUE(live(*s, "carol").scans.empty());
   EXPECT_TRUE(s->changes_since("carol", 0, 10)->changes.empty());
 }
 
-TEST_F(ScanStoreTest, AnIdHeldByAnotherUserIsRefused) {
+TEST_F(ScanStoreTest, AnIdIsScopedToItsUser) {
   auto s = open();
-  create_seq(*s, "alice", "shared");
-  auto r = s->create("bob", scan("shared"));
-  ASSERT_TRUE(r.ok());
-  EXPECT_EQ(r->outcome, CreateOutcome::id_taken);
-  EXPECT_EQ(s->live("bob")->latest_seq, 0);  // no seq consumed
+  EXPECT_EQ(create_seq(*s, "alice", "shared"), 1);
+  EXPECT_EQ(create_seq(*s, "bob", "shared"), 1);  // bob's own scan, not alice's
+  EXPECT_EQ(delete_seq(*s, "bob", "shared"), 2);
+  auto alices = s->create("alice", scan("shared"));
+  ASSERT_TRUE(alices.ok());
+  EXPECT_EQ(alices->outcome, CreateOutcome::existing);
+  EXPECT_FALSE(alices->scan.deleted());
+  EXPECT_EQ(live(*s, "alice").scans.size(), 1u);
+  EXPECT_TRUE(live(*s, "bob").scans.empty());
 }
 
 TEST_F(ScanStoreTest, LiveScansNewestFirstWithoutTombstones) {
@@ -185,12 +194,98 @@ TEST_F(ScanStoreTest, LiveScansNewestFirstWithoutTombstones) {
   create_seq(*s, "alice", "b");
   create_seq(*s, "alice", "c");
   delete_seq(*s, "alice", "b");
-  auto live = s->live("alice");
-  ASSERT_TRUE(live.ok());
-  ASSERT_EQ(live->scans.size(), 2u);
-  EXPECT_EQ(live->scans[0].id, "c");
-  EXPECT_EQ(live->scans[1].id, "a");
-  EXPECT_EQ(live->latest_seq, 4);
+  auto page = live(*s, "alice");
+  ASSERT_EQ(page.scans.size(), 2u);
+  EXPECT_EQ(page.scans[0].id, "c");
+  EXPECT_EQ(page.scans[1].id, "a");
+  EXPECT_EQ(page.latest_seq, 4);
+  EXPECT_FALSE(page.next_before);
+}
+
+TEST_F(ScanStoreTest, LivePagesFollowTheCursorNewestFirst) {
+  auto s = open();
+  for (int i = 0; i < 7; ++i) create_seq(*s, "alice", "id" + std::to_string(i));  // seqs 1..7
+  delete_seq(*s, "alice", "id5");                                                  // 8: seq 6 gone
+  std::vector<std::int64_t> seen;
+  std::optional<std::int64_t> before;
+  for (int round = 0; round < 10; ++round) {
+    auto page = s->live_page("alice", before, 2);
+    ASSERT_TRUE(page.ok());
+    EXPECT_EQ(page->latest_seq, 8);
+    for (const auto& scan : page->scans) seen.push_back(scan.seq);
+    if (!page->next_before) break;
+    EXPECT_EQ(page->scans.size(), 2u);
+    EXPECT_EQ(*page->next_before, page->scans.back().seq);
+    before = page->next_before;
+  }
+  EXPECT_EQ(seen, (std::vector<std::int64_t>{7, 5, 4, 3, 2, 1}));
+  // Exactly `limit` left: no next page.
+  EXPECT_FALSE(s->live_page("alice", 3, 2)->next_before);
+  EXPECT_TRUE(s->live_page("alice", 4, 2)->next_before);
+  EXPECT_TRUE(s->live_page("alice", 1, 2)->scans.empty());
+}
+
+TEST_F(ScanStoreTest, PagesStopAtTheByteBoundButHoldAtLeastOneRow) {
+  auto s = open();
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_EQ(s->create("alice", scan("id" + std::to_string(i), std::string(1000, 'x')))->outcome,
+              CreateOutcome::created);
+  }
+  const std::size_t row = wire_size(live(*s, "alice").scans.at(0));
+  ASSERT_GT(row, 1000u);
+  auto feed = s->changes_since("alice", 0, 100, 3 * row);
+  ASSERT_TRUE(feed.ok());
+  EXPECT_EQ(feed->changes.size(), 3u);
+  EXPECT_TRUE(feed->has_more);
+  auto list = s->live_page("alice", std::nullopt, 100, 3 * row + row / 2);
+  ASSERT_TRUE(list.ok());
+  EXPECT_EQ(list->scans.size(), 3u);
+  EXPECT_EQ(list->next_before, 8);
+  // A bound below one row still lists one.
+  EXPECT_EQ(s->changes_since("alice", 0, 100, 1)->changes.size(), 1u);
+  EXPECT_EQ(s->live_page("alice", std::nullopt, 100, 1)->scans.size(), 1u);
+  // Exactly the rows left, by bytes: the last page says no more.
+  auto tail = s->changes_since("alice", 7, 100, 3 * row);
+  EXPECT_EQ(tail->changes.size(), 3u);
+  EXPECT_FALSE(tail->has_more);
+}
+
+TEST_F(ScanStoreTest, QuotaCountsLiveScansAndDeletesFreeIt) {
+  auto s = open(StoreOptions{.max_live_scans_per_user = 2});
+  create_seq(*s, "alice", "a");  // 1
+  create_seq(*s, "alice", "b");  // 2
+  auto over = s->create("alice", scan("c"));
+  ASSERT_TRUE(over.ok());
+  EXPECT_EQ(over->outcome, CreateOutcome::quota_exceeded);
+  EXPECT_EQ(live(*s, "alice").latest_seq, 2);  // no seq consumed
+  // An id alice holds is still answered, and bob has a quota of his own.
+  EXPECT_EQ(s->create("alice", scan("a"))->outcome, CreateOutcome::existing);
+  EXPECT_EQ(create_seq(*s, "bob", "c"), 1);
+  delete_seq(*s, "alice", "a");                  // 3
+  EXPECT_EQ(create_seq(*s, "alice", "c"), 4);
+  EXPECT_EQ(s->create("alice", scan("d"))->outcome, CreateOutcome::quota_exceeded);
+  // The count is kept in the file.
+  s.reset();
+  s = open(StoreOptions{.max_live_scans_per_user = 3});
+  EXPECT_EQ(create_seq(*s, "alice", "d"), 5);
+  EXPECT_EQ(s->create("alice", scan("e"))->outcome, CreateOutcome::quota_exceeded);
+}
+
+TEST_F(ScanStoreTest, EpochIsRandomHexAndKeptAcrossReopen) {
+  std::string first;
+  {
+    auto s = open();
+    first = s->epoch();
+    EXPECT_EQ(s->changes_since("alice", 0, 10)->epoch, first);
+    EXPECT_EQ(live(*s, "alice").epoch, first);
+  }
+  ASSERT_EQ(first.size(), 32u);
+  EXPECT_EQ(first.find_first_not_of("0123456789abcdef"), std::string::npos);
+  EXPECT_EQ(open()->epoch(), first);
+  // Another database is another history.
+  auto other = ScanStore::open(dir_ / "other.db", {});
+  ASSERT_TRUE(other.ok());
+  EXPECT_NE((*other)->epoch(), first);
 }
 
 TEST_F(ScanStoreTest, ReopenedFileStillHasEverything) {
@@ -227,10 +322,9 @@ TEST_F(ScanStoreTest, CommittedCreateSurvivesSigkill) {
   ASSERT_EQ(::waitpid(pid, &status, 0), pid);
   ASSERT_TRUE(WIFSIGNALED(status)) << "child exit " << WEXITSTATUS(status);
   auto s = open();
-  auto live = s->live("alice");
-  ASSERT_TRUE(live.ok());
-  ASSERT_EQ(live->scans.size(), 1u);
-  EXPECT_EQ(live->scans[0].id, "survivor");
+  auto page = live(*s, "alice");
+  ASSERT_EQ(page.scans.size(), 1u);
+  EXPECT_EQ(page.scans[0].id, "survivor");
 }
 
 TEST_F(ScanStoreTest, TextRoundTripsByteForByte) {
@@ -238,7 +332,7 @@ TEST_F(ScanStoreTest, TextRoundTripsByteForByte) {
   const std::string code = std::string("GS1\x1d" "01\0after NUL ", 17) + "\xF0\x9F\x93\xA6 ünïcödé";
   auto r = s->create("alice", scan("t", code));
   ASSERT_TRUE(r.ok());
-  EXPECT_EQ(s->live("alice")->scans.at(0).code, code);
+  EXPECT_EQ(live(*s, "alice").scans.at(0).code, code);
 }
 
 TEST_F(ScanStoreTest, TombstonesBeyondTheLimitArePrunedAndOldCursorsExpire) {

@@ -12,6 +12,11 @@ std::error_code to_error(int rc) {
     case SQLITE_NOTADB:
     case SQLITE_CORRUPT: return errc::not_a_database;
     case SQLITE_CANTOPEN: return errc::open_failed;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED: return errc::busy;
+    case SQLITE_FULL: return errc::disk_full;
+    case SQLITE_IOERR: return errc::io_error;
+    case SQLITE_READONLY: return errc::read_only;
     default: return errc::sql_error;
   }
 }
@@ -32,7 +37,7 @@ Result<Database> Database::open(const std::string& path, int busy_timeout_ms) {
 
 Database::Database(Database&& o) noexcept : db_(o.db_) {
   o.db_ = nullptr;
-  for (int i = 0; i < 4; ++i) std::swap(tx_[i], o.tx_[i]);
+  for (int i = 0; i < kTxSteps; ++i) std::swap(tx_[i], o.tx_[i]);
 }
 
 Database& Database::operator=(Database&& o) noexcept {
@@ -41,7 +46,7 @@ Database& Database::operator=(Database&& o) noexcept {
     sqlite3_close_v2(db_);
     db_ = o.db_;
     o.db_ = nullptr;
-    for (int i = 0; i < 4; ++i) std::swap(tx_[i], o.tx_[i]);
+    for (int i = 0; i < kTxSteps; ++i) std::swap(tx_[i], o.tx_[i]);
   }
   return *this;
 }
@@ -59,7 +64,8 @@ void Database::finalize_cached() {
 }
 
 std::error_code Database::run(TxStep step) {
-  static constexpr const char* kSql[] = {"BEGIN IMMEDIATE", "BEGIN", "COMMIT", "ROLLBACK"};
+  static constexpr const char* kSql[kTxSteps] = {"BEGIN IMMEDIATE", "BEGIN",      "COMMIT",        "ROLLBACK",
+                                                 "SAVEPOINT op",    "RELEASE op", "ROLLBACK TO op"};
   const auto i = static_cast<std::size_t>(step);
   if (!tx_[i]) {
     const int rc = sqlite3_prepare_v3(db_, kSql[i], -1, SQLITE_PREPARE_PERSISTENT, &tx_[i], nullptr);
@@ -69,6 +75,14 @@ std::error_code Database::run(TxStep step) {
   sqlite3_reset(tx_[i]);
   return rc == SQLITE_DONE ? std::error_code{} : to_error(rc);
 }
+
+void Database::set_busy_timeout(int ms) { sqlite3_busy_timeout(db_, ms); }
+
+std::error_code Database::set_durability(Durability d) {
+  return exec(d == Durability::full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+}
+
+bool Database::in_autocommit() const { return sqlite3_get_autocommit(db_) != 0; }
 
 std::error_code Database::exec(const char* sql) { return to_error(sqlite3_exec(db_, sql, nullptr, nullptr, nullptr)); }
 

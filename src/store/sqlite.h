@@ -12,6 +12,7 @@
 #include <system_error>
 
 #include "scansync/result.h"
+#include "store/durability.h"
 #include "store/store_errors.h"
 
 namespace scansync::store {
@@ -32,11 +33,22 @@ class Database {
   // Runs a single-value query ("PRAGMA user_version"); nullopt on error or no row.
   std::optional<std::int64_t> query_int(const char* sql);
 
-  // BEGIN IMMEDIATE / BEGIN / COMMIT / ROLLBACK from statements prepared
-  // once: a create runs one transaction, and parsing these each time would be
-  // a measurable share of it.
-  enum class TxStep { begin_write, begin_read, commit, rollback };
+  // BEGIN IMMEDIATE / BEGIN / COMMIT / ROLLBACK and the one savepoint name
+  // "op" (SAVEPOINT / RELEASE / ROLLBACK TO) from statements prepared once: a
+  // create runs one transaction, and parsing these each time would be a
+  // measurable share of it.
+  enum class TxStep { begin_write, begin_read, commit, rollback, savepoint, release, rollback_to };
   std::error_code run(TxStep step);
+
+  // How long a statement waits for another connection's lock before it
+  // fails with errc::busy (0: at once).
+  void set_busy_timeout(int ms);
+  // PRAGMA synchronous=FULL | NORMAL (see durability.h).
+  std::error_code set_durability(Durability d);
+  // True while no transaction is open (SQLite's autocommit mode). SQLite
+  // rolls a whole transaction back by itself after some errors (disk full,
+  // I/O error): this is how a caller learns it.
+  bool in_autocommit() const;
 
   sqlite3* handle() const { return db_; }
   std::string last_error() const;
@@ -45,14 +57,17 @@ class Database {
   explicit Database(sqlite3* db) : db_(db) {}
   void finalize_cached();
   sqlite3* db_ = nullptr;
-  sqlite3_stmt* tx_[4] = {};  // indexed by TxStep, prepared on first use
+  static constexpr int kTxSteps = 7;
+  sqlite3_stmt* tx_[kTxSteps] = {};  // indexed by TxStep, prepared on first use
 };
 
-// Maps an SQLite result code to a store error (NOTADB/CORRUPT → not_a_database).
+// Maps an SQLite result code to a store error (NOTADB/CORRUPT → not_a_database,
+// BUSY/LOCKED → busy).
 std::error_code to_error(int sqlite_rc);
 
 class Statement {
  public:
+  Statement() = default;  // empty: to be assigned a prepared one
   Statement(Statement&& o) noexcept : st_(o.st_) { o.st_ = nullptr; }
   Statement& operator=(Statement&& o) noexcept;
   ~Statement();

@@ -15,6 +15,10 @@ class StoreCategory : public std::error_category {
       case errc::schema_too_new: return "database written by a newer scansync";
       case errc::sql_error: return "database statement failed";
       case errc::cursor_expired: return "sync cursor expired";
+      case errc::busy: return "database is locked by another connection";
+      case errc::disk_full: return "disk full: no space for the database or its WAL";
+      case errc::io_error: return "I/O error on the database file";
+      case errc::read_only: return "database file or folder is read-only";
     }
     return "unknown store error";
   }

@@ -146,7 +146,9 @@ for (const [mode, transports] of Object.entries(h.TRANSPORTS)) {
         }
 
         const tail = await h.emitAck(a, 'sync:since', { seq: del.seq, limit: 3 });
-        assert.deepEqual(tail, { ok: true, changes: [], latestSeq: del.seq, hasMore: false });
+        assert.match(tail.epoch, /^[0-9a-f]{32}$/, 'the reply names the history it belongs to (contract: epoch)');
+        assert.deepEqual(tail, { ok: true, changes: [], latestSeq: del.seq, epoch: tail.epoch, hasMore: false });
+        assert.equal(all.changes.length > 0 && (await h.emitAck(a, 'sync:since', { seq: 0 })).epoch, tail.epoch, 'one epoch per history');
         const mid = await h.emitAck(a, 'sync:since', { seq: scans[4].seq, limit: 100 });
         assert.equal(mid.hasMore, false);
         assert.deepEqual(mid.changes.map((c) => c.scan && c.scan.id), [scans[5].id, scans[6].id, undefined]);

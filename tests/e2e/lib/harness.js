@@ -83,7 +83,9 @@ class ServerProcess {
   stderr() { return this.stderrLines.join('\n'); }
 }
 
-// Options: dataDir, secret (string), port (default 0 = any), iss, aud, args (extra CLI flags).
+// Options: dataDir, secret (string), port (default 0 = any), iss, aud, args (extra CLI flags),
+// prefix (a command the server is started through, e.g. ['prlimit', '--nofile=256:256', '--'];
+// it must exec the server, so that the child's pid is the server's).
 async function startServer(o = {}) {
   const dataDir = o.dataDir || tempDir();
   const secret = o.secret || crypto.randomBytes(32).toString('hex');
@@ -94,7 +96,10 @@ async function startServer(o = {}) {
   if (o.iss) full.push('--iss', o.iss);
   if (o.aud) full.push('--aud', o.aud);
   full.push(...(o.args || []));
-  const child = spawn(cmd, full, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const prefix = o.prefix || [];
+  const child = prefix.length
+    ? spawn(prefix[0], [...prefix.slice(1), cmd, ...full], { stdio: ['ignore', 'pipe', 'pipe'] })
+    : spawn(cmd, full, { stdio: ['ignore', 'pipe', 'pipe'] });
   const stderrLines = [];
   readline.createInterface({ input: child.stderr }).on('line', (l) => stderrLines.push(l));
   const lines = readline.createInterface({ input: child.stdout });
