@@ -275,6 +275,16 @@ namespace {
 
 using namespace testing;
 
+TEST_F(DeviceStoreTest, OutboxPositionsAreNeverReused) {
+  auto s = open();
+  ASSERT_TRUE(s->add_local_scan(local_scan(1)).ok());
+  ASSERT_TRUE(s->add_local_scan(local_scan(2)).ok());
+  const std::int64_t newest = s->outbox()->back().position;
+  ASSERT_FALSE(s->ack_create(server_scan(2, 1, "alice", *s->device_id())));  // the newest item goes
+  ASSERT_TRUE(s->add_local_scan(local_scan(3)).ok());
+  EXPECT_GT(s->outbox()->back().position, newest);
+}
+
 TEST_F(DeviceStoreTest, CheckpointEmptiesTheWalAndKeepsTheData) {
   auto s = open();
   for (int i = 1; i <= 50; ++i) ASSERT_TRUE(s->add_local_scan(local_scan(i)).ok());

@@ -22,8 +22,9 @@ namespace {
 //   when a burst shares a timestamp) and are sorted by id at query time.
 // tombstones: ids deleted here or by the server. seq = 0 while the server
 //   has not confirmed the delete (the remove item may still be pending).
-// outbox: position is the rowid, so FIFO order comes free; a new rowid is
-//   above every existing one, which is all FIFO order needs. kind 0 = create,
+// outbox: position is the rowid, so FIFO order comes free. AUTOINCREMENT:
+//   a position is never handed out twice, even after the newest item is
+//   acked, so a sender may remember "sent up to position p". kind 0 = create,
 //   1 = remove; at most one item of each kind per id.
 // sync_cursor: one row per user once the first change is applied.
 constexpr const char* kMigrations[] = {
@@ -58,7 +59,7 @@ CREATE TABLE tombstones(
   PRIMARY KEY(uid, id)
 ) WITHOUT ROWID;
 CREATE TABLE outbox(
-  position INTEGER PRIMARY KEY,
+  position INTEGER PRIMARY KEY AUTOINCREMENT,
   uid      INTEGER NOT NULL,
   kind     INTEGER NOT NULL,
   id       TEXT NOT NULL,

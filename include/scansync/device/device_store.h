@@ -123,7 +123,9 @@ struct OutboxItem {
   // The event's argument, ready to emit: create → scan:create's
   // {"id","code","format","deviceId","createdAt"}; remove → scan:delete's {"id"}.
   std::string payload;
-  std::int64_t position = 0;  // FIFO order: strictly increasing in the order items were queued
+  // FIFO order: strictly increasing in the order items were queued, and
+  // never reused (an item queued after another was acked gets a higher one).
+  std::int64_t position = 0;
 };
 
 struct DeviceStoreOptions {
