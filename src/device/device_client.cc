@@ -58,8 +58,10 @@ Result<std::unique_ptr<DeviceClient>> DeviceClient::open(DeviceClientOptions opt
   }
   impl->online = impl->options.start_online;
   impl->work.emplace(impl->io.get_executor());
+  // Set up before the executor runs (nothing runs on it yet), so that the
+  // stores show the database's state as soon as open() returns.
+  impl->start();
   Impl* raw = impl.get();
-  boost::asio::post(impl->io, [raw] { raw->start(); });
   impl->thread = std::thread([raw] { raw->io.run(); });
   return std::unique_ptr<DeviceClient>(new DeviceClient(std::move(impl)));
 }

@@ -51,7 +51,7 @@ struct DeviceClient::Impl {
   std::atomic<bool> closing{false};
 
   // ---- executor side (device_client_sync.cc) ----
-  void start();  // the feed, the pump and the first client
+  void start();  // the feed, the pump and the first client; before the executor runs
   std::error_code make_client();
   void on_status(const client::StatusInfo& s);
   void on_error_event(std::string_view arg);
