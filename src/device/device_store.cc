@@ -217,8 +217,9 @@ Result<std::size_t> DeviceStore::scan_count() {
 Result<std::optional<Scan>> DeviceStore::scan(std::string_view id) { return impl_->find_scan(id); }
 
 std::error_code DeviceStore::checkpoint() {
-  int wal_pages = 0, copied = 0;
-  const int rc = sqlite3_wal_checkpoint_v2(impl_->db.handle(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, &wal_pages, &copied);
+  // TRUNCATE waits (busy_timeout_ms) for other connections' writers and
+  // readers, then leaves an empty WAL file.
+  const int rc = sqlite3_wal_checkpoint_v2(impl_->db.handle(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
   return detail::to_error(rc);
 }
 

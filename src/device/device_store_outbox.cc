@@ -59,6 +59,10 @@ Result<Scan> DeviceStore::add_local_scan(const Scan& input) {
       scan.created_at.empty()) {
     return errc::bad_scan;
   }
+  // Canonical lower case, so that one id typed in two cases is one scan.
+  for (auto& c : scan.id) {
+    if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
+  }
   if (scan.device_id.empty()) {
     auto id = device_id();
     if (!id.ok()) return id.error();

@@ -76,6 +76,21 @@ TEST_F(DeviceStoreTest, TheSameLocalScanTwiceIsOneRowAndOneItem) {
   EXPECT_EQ(outbox_size(*s), 1u);
 }
 
+TEST_F(DeviceStoreTest, LocalIdsAreStoredInLowerCase) {
+  DeviceStoreOptions full;
+  full.durability = DeviceStoreOptions::Durability::full;
+  auto s = open("alice", full);
+  Scan upper = local_scan(1);
+  upper.id = "0B6F1F0E-2C4A-4D8E-BF3A-1C2B3D4E5F60";
+  auto stored = s->add_local_scan(upper);
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(stored->id, "0b6f1f0e-2c4a-4d8e-bf3a-1c2b3d4e5f60");
+  upper.id = "0b6f1f0e-2c4a-4d8e-bf3a-1C2B3D4E5F60";
+  ASSERT_TRUE(s->add_local_scan(upper).ok());
+  EXPECT_EQ(count(*s), 1u);
+  EXPECT_EQ(outbox_size(*s), 1u);
+}
+
 TEST_F(DeviceStoreTest, BadLocalScansAreRefused) {
   auto s = open();
   Scan bad_id = local_scan(1);

@@ -186,11 +186,11 @@ class DeviceStore {
   // A scan made on this device: the row (synced = false, seq 0) and a create
   // item in the outbox, in one transaction. Returns the stored Scan. An empty
   // user_id or device_id is filled with the store's user and device_id();
-  // another user_id → errc::wrong_user. id must be a UUID v4 (lower or upper
-  // case hex is kept as given), code 1..4096 bytes, format and created_at
-  // non-empty, else errc::bad_scan. The same id again: no second row, no
-  // second outbox item, the stored Scan is returned. An id this device
-  // deleted (tombstone) → errc::deleted.
+  // another user_id → errc::wrong_user. id must be a UUID v4 (upper case
+  // hex is stored in lower case, the canonical form), code 1..4096 bytes,
+  // format and created_at non-empty, else errc::bad_scan. The same id again:
+  // no second row, no second outbox item, the stored Scan is returned. An id
+  // this device deleted (tombstone) → errc::deleted.
   Result<Scan> add_local_scan(const Scan& scan);
   // A delete made on this device. If the scan's create is still in the outbox
   // (never acked), the row and that item go: cancelled locally, nothing to
