@@ -20,11 +20,30 @@ std::optional<std::int64_t> integer_member(std::string_view object, std::string_
 
 }  // namespace
 
-ScanFeed::ScanFeed(Emit emit, ChangeHandler on_change, ScanFeedOptions options)
+ScanFeed::ScanFeed(Emit emit, BatchHandler on_batch, ScanFeedOptions options)
     : emit_(std::move(emit)),
-      on_change_(std::move(on_change)),
+      on_batch_(std::move(on_batch)),
       page_limit_(options.page_limit > 0 ? options.page_limit : 500),
-      last_seq_(options.last_seq) {}
+      last_seq_(options.last_seq),
+      epoch_(std::move(options.epoch)) {}
+
+ScanFeed::ScanFeed(Emit emit, ChangeHandler on_change, ScanFeedOptions options)
+    : ScanFeed(std::move(emit),
+               BatchHandler([on_change = std::move(on_change)](const std::vector<ScanChange>& changes, std::int64_t,
+                                                               std::string_view) {
+                 if (on_change) {
+                   for (const auto& c : changes) on_change(c);
+                 }
+                 return true;
+               }),
+               std::move(options)) {}
+
+void ScanFeed::on_reset(std::function<void()> handler) {
+  on_reset_ = [handler = std::move(handler)](std::string_view) {
+    if (handler) handler();
+    return true;
+  };
+}
 
 void ScanFeed::catch_up() {
   ++session_;
@@ -42,17 +61,22 @@ void ScanFeed::live(std::string_view event, std::string_view data) {
     return;
   }
   if (syncing_) {
-    held_.emplace_back(op, std::string(data));
+    held_.push_back({op, std::string(data)});
     return;
   }
   // seq is gapless per user: a jump means changes went by unseen (a dropped
-  // connection the server did not replay). Fetch them before this one.
+  // connection the server did not replay, or a change the host refused).
+  // Fetch them before this one.
   const auto seq = integer_member(data, "seq");
   if (seq && *seq > last_seq_ + 1) {
-    held_.emplace_back(op, std::string(data));
+    held_.push_back({op, std::string(data)});
     return catch_up();
   }
-  apply(op, data, seq);
+  std::int64_t cursor = last_seq_;
+  std::vector<ScanChange> batch;
+  collect(op, data, &cursor, batch);
+  // A refusal leaves the cursor: the next live event sees the gap.
+  if (!batch.empty()) deliver(std::move(batch), cursor, epoch_);
 }
 
 void ScanFeed::request() {
@@ -67,47 +91,70 @@ void ScanFeed::on_page(std::error_code ec, const std::vector<std::string_view>& 
   if (session != session_) return;
   // No answer (the connection went, or a server without sync:since): the
   // next connect catches up again; meanwhile live events flow.
-  if (ec || reply.empty()) return finish();
+  if (ec || reply.empty()) return finish(true);
   const std::string_view page = reply.front();
   if (json_object::find_bool(page, "ok") != true) {
     const std::string error = json_object::find_string(page, "error").value_or("malformed answer");
     if (error == "cursor_expired" && last_seq_ != 0) {
-      last_seq_ = 0;
-      held_.clear();  // everything is refetched, these included
-      if (on_reset_) on_reset_();
+      if (!history_reset(json_object::find_string(page, "epoch").value_or(""))) return;
       return request();
     }
-    if (on_error_) on_error_("sync_failed", "sync:since answered " + error);
-    return finish();
+    fail("sync_failed", "sync:since answered " + error);
+    return finish(true);
+  }
+  const std::string epoch = json_object::find_string(page, "epoch").value_or("");
+  const auto latest = integer_member(page, "latestSeq");
+  if ((!epoch_.empty() && !epoch.empty() && epoch != epoch_) || (latest && *latest < last_seq_)) {
+    if (!history_reset(epoch)) return;
+    return request();
   }
   const auto changes = json_object::find(page, "changes");
   auto items = changes ? json::split_array(*changes) : Result<std::vector<std::string_view>>(std::vector<std::string_view>{});
   if (!items) {
-    if (on_error_) on_error_("sync_failed", "sync:since answered changes that are not an array");
-    return finish();
+    fail("sync_failed", "sync:since answered changes that are not an array");
+    return finish(true);
   }
+  std::int64_t cursor = last_seq_;
+  std::vector<ScanChange> batch;
   for (const std::string_view change : *items) {
     const auto op = json_object::find_string(change, "op");
     if (op == "created") {
-      if (const auto scan = json_object::find(change, "scan")) apply(ScanChange::Op::created, *scan);
+      if (const auto scan = json_object::find(change, "scan")) collect(ScanChange::Op::created, *scan, &cursor, batch);
     } else if (op == "deleted") {
-      apply(ScanChange::Op::deleted, change);  // the tombstone fields sit beside "op"
+      collect(ScanChange::Op::deleted, change, &cursor, batch);  // the tombstone fields sit beside "op"
     }
   }
+  if (!deliver(std::move(batch), cursor, epoch.empty() ? epoch_ : epoch)) {
+    // Held events would come after the refused page: drop them, the next
+    // catch-up brings them with it.
+    fail("apply_failed", "the changes after seq " + std::to_string(last_seq_) + " were not applied");
+    return finish(false);
+  }
   if (json_object::find_bool(page, "hasMore") == true && !items->empty()) return request();
-  finish();
+  finish(true);
 }
 
-void ScanFeed::apply(ScanChange::Op op, std::string_view data) { apply(op, data, integer_member(data, "seq")); }
+bool ScanFeed::history_reset(std::string_view new_epoch) {
+  if (on_reset_ && !on_reset_(new_epoch)) {
+    fail("apply_failed", "the history reset was not applied");
+    finish(false);
+    return false;
+  }
+  last_seq_ = 0;
+  epoch_ = std::string(new_epoch);
+  held_.clear();  // everything is refetched, these included
+  return true;
+}
 
-void ScanFeed::apply(ScanChange::Op op, std::string_view data, std::optional<std::int64_t> seq) {
+void ScanFeed::collect(ScanChange::Op op, std::string_view data, std::int64_t* cursor, std::vector<ScanChange>& batch) {
+  const auto seq = integer_member(data, "seq");
   auto id = json_object::find_string(data, "id");
   if (!seq || !id) return;  // not a change of the contract's shape
-  if (*seq <= last_seq_) {
+  if (*seq <= *cursor) {
     ++duplicates_;
     return;
   }
-  last_seq_ = *seq;
+  *cursor = *seq;
   ScanChange change{op, *seq, std::move(*id), std::string(data)};
   if (op == ScanChange::Op::deleted) {
     // A page's tombstone carries "op"; hand out the event's shape either way.
@@ -116,14 +163,35 @@ void ScanFeed::apply(ScanChange::Op op, std::string_view data, std::optional<std
     change.json = "{\"id\":" + json::quote(change.id) + ",\"userId\":" + json::quote(user) +
                   ",\"seq\":" + std::to_string(*seq) + ",\"deletedAt\":" + json::quote(at) + "}";
   }
-  if (on_change_) on_change_(change);
+  batch.push_back(std::move(change));
 }
 
-void ScanFeed::finish() {
+bool ScanFeed::deliver(std::vector<ScanChange> batch, std::int64_t new_last_seq, const std::string& epoch) {
+  if (on_batch_ && !on_batch_(batch, new_last_seq, epoch)) return false;
+  last_seq_ = new_last_seq;
+  epoch_ = epoch;
+  return true;
+}
+
+void ScanFeed::fail(std::string_view code, std::string_view message) {
+  if (on_error_) on_error_(code, message);
+}
+
+void ScanFeed::finish(bool release_held) {
   syncing_ = false;
   auto held = std::move(held_);
   held_.clear();
-  for (const auto& [op, data] : held) apply(op, data);
+  if (!release_held) return;
+  // One batch, stopping at a gap: applying past it would move the cursor
+  // over changes never seen (the next catch-up fetches the rest).
+  std::int64_t cursor = last_seq_;
+  std::vector<ScanChange> batch;
+  for (const auto& raw : held) {
+    const auto seq = integer_member(raw.data, "seq");
+    if (seq && *seq > cursor + 1) break;
+    collect(raw.op, raw.data, &cursor, batch);
+  }
+  if (!batch.empty()) deliver(std::move(batch), cursor, epoch_);
 }
 
 }  // namespace scansync::client
