@@ -62,7 +62,7 @@ bool NetlinkSession::is_reply(const netlink::Message& m) const {
 
 void NetlinkSession::on_dump_reply(const netlink::Message& m) {
   if (const auto* err = std::get_if<netlink::Error>(&m.body)) {
-    if (err->error != 0) finish_dump(false, err->error);
+    if (err->error != 0) finish_dump(false);
     return;  // an ack (error 0) ends nothing; dumps end with NLMSG_DONE
   }
   if (!active_->started) {
@@ -76,18 +76,18 @@ void NetlinkSession::on_dump_reply(const netlink::Message& m) {
   }
   if (m.flags & NLM_F_DUMP_INTR) active_->interrupted = true;
   if (const auto* done = std::get_if<netlink::Done>(&m.body)) {
-    finish_dump(done->error == 0, done->error);
+    finish_dump(done->error == 0);
     return;
   }
   apply(m, true);
 }
 
-void NetlinkSession::finish_dump(bool ok, int error) {
+void NetlinkSession::finish_dump(bool ok) {
   const Dump d = *active_;
   active_.reset();
   if (!ok) {
     shadow_.reset();
-    (void)error;  // the errno is not actionable beyond "try again"
+    // The errno (EBUSY, EINTR, ...) says nothing more useful than "try again".
     if (++dump_failures_ >= kMaxDumpFailures) {
       failure_ = network_monitor_errc::dump_failed;
       return;

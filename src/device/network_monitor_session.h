@@ -83,7 +83,7 @@ class NetlinkSession {
   };
 
   void on_dump_reply(const netlink::Message& m);
-  void finish_dump(bool ok, int error);
+  void finish_dump(bool ok);
   void apply(const netlink::Message& m, bool from_dump);
   // True when a link became usable or unusable.
   static bool apply_to(NetworkState& s, const netlink::Message& m);

@@ -141,9 +141,8 @@ class LinuxNetworkMonitor final : public NetworkMonitor {
   // How many times it re-dumped because the kernel dropped notifications.
   std::size_t overruns() const;
 
-  struct Impl;  // public so the .cc's helpers can name it; defined there only
-
  private:
+  struct Impl;  // the socket, the eventfd and the thread; network_monitor_linux.cc
   explicit LinuxNetworkMonitor(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
