@@ -91,7 +91,7 @@ void ScanFeed::on_page(std::error_code ec, const std::vector<std::string_view>& 
   if (session != session_) return;
   // No answer (the connection went, or a server without sync:since): the
   // next connect catches up again; meanwhile live events flow.
-  if (ec || reply.empty()) return finish(true);
+  if (ec || reply.empty()) return finish(Ending::failed);
   const std::string_view page = reply.front();
   if (json_object::find_bool(page, "ok") != true) {
     const std::string error = json_object::find_string(page, "error").value_or("malformed answer");
@@ -100,7 +100,7 @@ void ScanFeed::on_page(std::error_code ec, const std::vector<std::string_view>& 
       return request();
     }
     fail("sync_failed", "sync:since answered " + error);
-    return finish(true);
+    return finish(Ending::failed);
   }
   const std::string epoch = json_object::find_string(page, "epoch").value_or("");
   const auto latest = integer_member(page, "latestSeq");
@@ -112,7 +112,7 @@ void ScanFeed::on_page(std::error_code ec, const std::vector<std::string_view>& 
   auto items = changes ? json::split_array(*changes) : Result<std::vector<std::string_view>>(std::vector<std::string_view>{});
   if (!items) {
     fail("sync_failed", "sync:since answered changes that are not an array");
-    return finish(true);
+    return finish(Ending::failed);
   }
   std::int64_t cursor = last_seq_;
   std::vector<ScanChange> batch;
@@ -128,16 +128,16 @@ void ScanFeed::on_page(std::error_code ec, const std::vector<std::string_view>& 
     // Held events would come after the refused page: drop them, the next
     // catch-up brings them with it.
     fail("apply_failed", "the changes after seq " + std::to_string(last_seq_) + " were not applied");
-    return finish(false);
+    return finish(Ending::refused);
   }
   if (json_object::find_bool(page, "hasMore") == true && !items->empty()) return request();
-  finish(true);
+  finish(Ending::caught_up);
 }
 
 bool ScanFeed::history_reset(std::string_view new_epoch) {
   if (on_reset_ && !on_reset_(new_epoch)) {
     fail("apply_failed", "the history reset was not applied");
-    finish(false);
+    finish(Ending::refused);
     return false;
   }
   last_seq_ = 0;
@@ -177,21 +177,29 @@ void ScanFeed::fail(std::string_view code, std::string_view message) {
   if (on_error_) on_error_(code, message);
 }
 
-void ScanFeed::finish(bool release_held) {
+void ScanFeed::finish(Ending ending) {
   syncing_ = false;
   auto held = std::move(held_);
   held_.clear();
-  if (!release_held) return;
-  // One batch, stopping at a gap: applying past it would move the cursor
-  // over changes never seen (the next catch-up fetches the rest).
+  if (ending == Ending::refused) return;  // they follow the refused page: the next catch-up brings them
   std::int64_t cursor = last_seq_;
   std::vector<ScanChange> batch;
-  for (const auto& raw : held) {
-    const auto seq = integer_member(raw.data, "seq");
-    if (seq && *seq > cursor + 1) break;
-    collect(raw.op, raw.data, &cursor, batch);
+  std::size_t used = 0;
+  for (; used < held.size(); ++used) {
+    const auto seq = integer_member(held[used].data, "seq");
+    // After a catch-up, a gap means changes went by unseen: applying past
+    // it would move the cursor over them. Without one (the server did not
+    // answer) live events flow as they come, as before the catch-up.
+    if (ending == Ending::caught_up && seq && *seq > cursor + 1) break;
+    collect(held[used].op, held[used].data, &cursor, batch);
   }
-  if (!batch.empty()) deliver(std::move(batch), cursor, epoch_);
+  if (!batch.empty() && !deliver(std::move(batch), cursor, epoch_)) return;
+  if (used < held.size()) {
+    // Fetch what lies in the gap, then the rest of the held events.
+    held_.assign(std::make_move_iterator(held.begin() + static_cast<std::ptrdiff_t>(used)),
+                 std::make_move_iterator(held.end()));
+    catch_up();
+  }
 }
 
 }  // namespace scansync::client

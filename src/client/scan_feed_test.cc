@@ -250,6 +250,12 @@ TEST_F(ScanFeedBatchTest, HeldEventsAreReleasedAsOneBatchUpToAGap) {
   ASSERT_EQ(applied.size(), 2u);
   EXPECT_EQ(applied[1].seqs, (std::vector<std::int64_t>{2, 3}));
   EXPECT_EQ(feed->last_seq(), 3);
+  // The gap is fetched at once, and seq 5 waits for it.
+  EXPECT_TRUE(feed->catching_up());
+  EXPECT_EQ(sent.back().args, R"([{"seq":3,"limit":500}])");
+  answer(page_of({scan(4, "d"), scan(5, "e")}, 5, false));
+  EXPECT_EQ(all_seqs(), (std::vector<std::int64_t>{1, 2, 3, 4, 5}));
+  EXPECT_FALSE(feed->catching_up());
 }
 
 TEST_F(ScanFeedBatchTest, AnotherEpochIsAHistoryResetAndRefetchesFromZero) {
