@@ -2,6 +2,8 @@
 // (--db), driven by commands on stdin, one per line:
 //   scan CODE [FORMAT] | delete ID | offline | online | background |
 //   foreground | list | status | url NEWURL | quit
+// With --network auto the kernel's default routes (netlink) also take it
+// offline and online, with a {"type":"network","online":b} line each time.
 // and printing one JSON line per status change, store change and answer:
 //   {"type":"status",...} {"type":"scans","count":n} {"type":"scanned","scan":{...}}
 //   {"type":"list","scans":[...]} {"type":"sync",...} {"type":"ok","command":"..."}
@@ -24,6 +26,7 @@
 #include "auth/base64url.h"
 #include "cli/commands.h"
 #include "scansync/device/device_client.h"
+#include "scansync/device/network_monitor.h"
 
 namespace scansync::cli {
 namespace {
@@ -37,6 +40,7 @@ struct DeviceOptions {
   int backoff_initial_ms = 1000;
   int background_grace_ms = 5000;
   bool start_offline = false;
+  std::string network = "manual";  // auto: the kernel's routes say online/offline (netlink)
 };
 
 // Lines from the client's thread and from the command loop never interleave.
@@ -168,6 +172,23 @@ int run_device(const DeviceOptions& o) {
   });
   device->scans().subscribe([&](const sd::ScanList& l) { out.line({{"type", "scans"}, {"count", l.count}}); });
 
+  // --network auto: offline the moment the last default route goes, online
+  // (backoff reset, outbox flushed, catch-up) the moment one comes back, as
+  // a phone's platform monitor would tell the app.
+  std::unique_ptr<sd::LinuxNetworkMonitor> monitor;
+  if (o.network == "auto") {
+    auto made = sd::LinuxNetworkMonitor::create();
+    if (!made) {
+      std::fprintf(stderr, "scansync device: network monitor: %s\n", made.error().message().c_str());
+      return 1;
+    }
+    monitor = std::move(*made);
+    monitor->start([&out, &device](bool online) {
+      out.line({{"type", "network"}, {"online", online}});
+      device->set_online(online);
+    });
+  }
+
   // SIGINT/SIGTERM end the read below (EINTR) and are treated as quit.
   struct sigaction sa {};
   sa.sa_handler = [](int) {};
@@ -177,6 +198,7 @@ int run_device(const DeviceOptions& o) {
   while (std::getline(std::cin, line)) {
     if (!run_command(line, out, *device)) break;
   }
+  if (monitor) monitor->stop();  // before the device it drives goes
   device->close();
   out.line({{"type", "bye"}});
   return 0;
@@ -197,6 +219,10 @@ void register_device(CLI::App& app) {
                   "How long going to the background may take to send the outbox")
       ->check(CLI::PositiveNumber);
   cmd->add_flag("--offline", o->start_offline, "Start offline (as after the command 'offline')");
+  cmd->add_option("--network", o->network,
+                  "manual: only the offline/online commands; auto: also follow the kernel's default routes (netlink)")
+      ->check(CLI::IsMember({"manual", "auto"}))
+      ->capture_default_str();
   cmd->callback([o] { set_exit_code(run_device(*o)); });
 }
 
