@@ -33,8 +33,10 @@
  *   - A callback may call any function of this API except
  *     scansync_device_close() and scansync_device_destroy() on its own
  *     device (they answer SCANSYNC_ERR_IN_CALLBACK and do nothing: the
- *     executor cannot wait for itself). It should return quickly: while it
- *     runs, the device neither sends nor receives.
+ *     executor cannot wait for itself). A change it makes (a scan, a
+ *     delete) is told to the subscribers once it has returned: callbacks
+ *     never nest. It should return quickly: while it runs, the device
+ *     neither sends nor receives.
  *   - Every other function is safe from any thread, concurrently, except
  *     that scansync_device_destroy() must be the last call on a handle
  *     (nothing may use it during or after destroy).

@@ -1,6 +1,9 @@
 // Subscriptions to the snapshots over the C ABI. The store calls a listener
 // on the executor; the listener turns the snapshot into JSON and calls the
 // C callback, unless it was unsubscribed, in which case no call starts.
+#include <deque>
+#include <string>
+
 #include "capi/device_handle.h"
 #include "capi/snapshot_json.h"
 
@@ -9,16 +12,46 @@ namespace {
 namespace capi = scansync::capi;
 namespace sd = scansync::device;
 
+// A notification published while a callback of the same device runs on this
+// thread (the callback scanned, deleted, …): told once that callback has
+// returned, so callbacks never nest (and a subscription's `calling` is never
+// taken twice by one thread).
+struct Deferred {
+  std::shared_ptr<capi::Subscription> sub;
+  std::string json;
+};
+thread_local std::deque<Deferred>* t_deferred = nullptr;  // while delivering on this thread
+
+void call(const scansync_device* dev, capi::Subscription& sub, const std::string& json) {
+  if (!sub.active.load()) return;
+  std::lock_guard lock(sub.calling);
+  if (!sub.active.load()) return;
+  capi::CallbackScope scope(dev, &sub);
+  sub.cb(sub.user_data, json.c_str());
+}
+
 // On the executor. Nothing thrown here may reach the store's publisher.
 template <class MakeJson>
-void deliver(const scansync_device* dev, capi::Subscription& sub, MakeJson make_json) noexcept {
-  if (!sub.active.load()) return;
+void deliver(const scansync_device* dev, const std::shared_ptr<capi::Subscription>& sub,
+             MakeJson make_json) noexcept {
+  if (!sub->active.load()) return;
   try {
-    std::lock_guard lock(sub.calling);
-    if (!sub.active.load()) return;
-    const std::string json = make_json();
-    capi::CallbackScope scope(dev, &sub);
-    sub.cb(sub.user_data, json.c_str());
+    if (t_deferred != nullptr && capi::CallbackScope::in_callback_of(dev)) {
+      t_deferred->push_back({sub, make_json()});
+      return;
+    }
+    std::deque<Deferred> deferred;
+    struct Restore {
+      std::deque<Deferred>* prev;
+      ~Restore() { t_deferred = prev; }
+    } restore{t_deferred};
+    t_deferred = &deferred;
+    call(dev, *sub, make_json());
+    while (!deferred.empty()) {
+      Deferred next = std::move(deferred.front());
+      deferred.pop_front();
+      call(dev, *next.sub, next.json);
+    }
   } catch (...) {
     // Out of memory making the text: this change is not told; the next is.
   }
@@ -46,10 +79,10 @@ SCANSYNC_API int scansync_device_subscribe(scansync_device* dev, int kind, scans
     std::lock_guard lock(dev->mu);
     if (kind == SCANSYNC_SUBSCRIBE_SCANS) {
       sub->listener = dev->client->scans().subscribe(
-          [dev, sub](const sd::ScanList& l) { deliver(dev, *sub, [&] { return capi::scans_json(l); }); });
+          [dev, sub](const sd::ScanList& l) { deliver(dev, sub, [&] { return capi::scans_json(l); }); });
     } else {
       sub->listener = dev->client->sync().subscribe(
-          [dev, sub](const sd::SyncState& s) { deliver(dev, *sub, [&] { return capi::sync_json(s); }); });
+          [dev, sub](const sd::SyncState& s) { deliver(dev, sub, [&] { return capi::sync_json(s); }); });
     }
     const std::uint64_t id = ++dev->last_sub_id;
     dev->subscriptions.emplace(id, sub);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -281,6 +282,72 @@ TEST_F(CapiDevice, CallbackRules) {
   EXPECT_NE(take(j).find("\"count\":2"), std::string::npos);
   std::lock_guard lock(probe.mu);
   EXPECT_EQ(probe.calls, 1);
+}
+
+// A callback that scans: the change it made is told after it returns, to
+// every subscriber including itself, and no call nests in another.
+struct ReentrantProbe {
+  scansync_device* dev = nullptr;
+  std::mutex mu;
+  std::condition_variable cv;
+  int depth = 0, max_depth = 0, scans_calls = 0, sync_calls = 0, scan_rc = -1;
+  bool saw_two = false, saw_pending_two = false;
+
+  static void enter(ReentrantProbe* p) {
+    std::lock_guard lock(p->mu);
+    p->max_depth = std::max(p->max_depth, ++p->depth);
+  }
+  static void leave(ReentrantProbe* p) {
+    std::lock_guard lock(p->mu);
+    --p->depth;
+    p->cv.notify_all();
+  }
+  static void on_scans(void* u, const char* json) {
+    auto* p = static_cast<ReentrantProbe*>(u);
+    enter(p);
+    bool first;
+    {
+      std::lock_guard lock(p->mu);
+      first = ++p->scans_calls == 1;
+      p->saw_two = p->saw_two || std::strstr(json, "\"count\":2") != nullptr;
+    }
+    if (first) {
+      const int rc = scansync_device_scan(p->dev, "from-callback", "qr", nullptr, 0);
+      std::lock_guard lock(p->mu);
+      p->scan_rc = rc;
+    }
+    leave(p);
+  }
+  static void on_sync(void* u, const char* json) {
+    auto* p = static_cast<ReentrantProbe*>(u);
+    enter(p);
+    {
+      std::lock_guard lock(p->mu);
+      ++p->sync_calls;
+      p->saw_pending_two = p->saw_pending_two || std::strstr(json, "\"pending\":2") != nullptr;
+    }
+    leave(p);
+  }
+};
+
+TEST_F(CapiDevice, ChangesMadeInACallbackAreToldAfterIt) {
+  ReentrantProbe probe;
+  probe.dev = dev_;
+  std::uint64_t a = 0, b = 0;
+  ASSERT_EQ(scansync_device_subscribe(dev_, SCANSYNC_SUBSCRIBE_SCANS, &ReentrantProbe::on_scans, &probe, &a),
+            SCANSYNC_OK);
+  ASSERT_EQ(scansync_device_subscribe(dev_, SCANSYNC_SUBSCRIBE_SYNC, &ReentrantProbe::on_sync, &probe, &b),
+            SCANSYNC_OK);
+  ASSERT_EQ(scansync_device_scan(dev_, "outer", "qr", nullptr, 0), SCANSYNC_OK);
+  std::unique_lock lock(probe.mu);
+  ASSERT_TRUE(probe.cv.wait_for(lock, std::chrono::seconds(10), [&] { return probe.saw_two && probe.saw_pending_two && probe.depth == 0; }));
+  EXPECT_EQ(probe.scan_rc, SCANSYNC_OK);
+  EXPECT_EQ(probe.max_depth, 1);
+  EXPECT_GE(probe.scans_calls, 2);
+  lock.unlock();
+  // The probe goes with this scope: no call may come after.
+  EXPECT_EQ(scansync_device_unsubscribe(dev_, a), SCANSYNC_OK);
+  EXPECT_EQ(scansync_device_unsubscribe(dev_, b), SCANSYNC_OK);
 }
 
 TEST_F(CapiDevice, UnsubscribedFromAnotherThreadIsNeverCalledAgain) {
