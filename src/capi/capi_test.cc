@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -14,6 +15,8 @@
 #include <iterator>
 #include <mutex>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "scansync/scansync.h"
 
@@ -395,6 +398,44 @@ TEST_F(CapiDevice, ClosedDeviceAnswersClosed) {
   char* j = nullptr;
   ASSERT_EQ(scansync_device_scans_json(dev_, &j), SCANSYNC_OK);  // the last state stays readable
   EXPECT_NE(take(j).find("\"kept\""), std::string::npos);
+}
+
+// Every function but destroy is safe from any thread: several threads scan,
+// read, subscribe and unsubscribe at once, then one closes while they go on.
+TEST_F(CapiDevice, ManyThreadsAtOnceAndACloseAmongThem) {
+  constexpr int kThreads = 4, kRounds = 25;
+  std::atomic<int> ok_scans{0}, closed{0}, other{0};
+  std::atomic<bool> go_close{false};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kRounds * 2; ++i) {
+        if (i == kRounds) go_close.store(true);
+        std::uint64_t sub = 0;
+        const int s = scansync_device_subscribe(dev_, t % 2 ? SCANSYNC_SUBSCRIBE_SYNC : SCANSYNC_SUBSCRIBE_SCANS,
+                                                [](void*, const char*) {}, nullptr, &sub);
+        const std::string code = "t" + std::to_string(t) + "-" + std::to_string(i);
+        char id[SCANSYNC_ID_BUFFER_SIZE];
+        const int rc = scansync_device_scan(dev_, code.c_str(), "qr", id, sizeof id);
+        (rc == SCANSYNC_OK ? ok_scans : rc == SCANSYNC_ERR_CLOSED ? closed : other)++;
+        scansync_device_set_online(dev_, i % 3 == 0);
+        char* j = nullptr;
+        if (scansync_device_sync_json(dev_, &j) != SCANSYNC_OK) other++;
+        scansync_string_free(j);
+        (void)scansync_device_last_error(dev_);
+        if (s == SCANSYNC_OK && scansync_device_unsubscribe(dev_, sub) != SCANSYNC_OK) other++;
+      }
+    });
+  }
+  while (!go_close.load()) std::this_thread::yield();
+  EXPECT_EQ(scansync_device_close(dev_), SCANSYNC_OK);
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(other.load(), 0) << scansync_device_last_error(dev_);
+  EXPECT_GE(ok_scans.load(), kRounds);
+  EXPECT_EQ(ok_scans.load() + closed.load(), kThreads * kRounds * 2);
+  char* j = nullptr;
+  ASSERT_EQ(scansync_device_scans_json(dev_, &j), SCANSYNC_OK);
+  EXPECT_NE(take(j).find("\"count\":" + std::to_string(ok_scans.load()) + ","), std::string::npos);
 }
 
 TEST(CapiReopen, ScansSurviveAndTheUrlIsKept) {
