@@ -152,7 +152,10 @@ void DeviceClient::close() {
   });
   finished.wait();
   s.work.reset();
-  s.io.stop();
+  // Posted, not called: a run() posted before `accepting` went false is
+  // still queued ahead of this (one thread runs the queue in order), so it
+  // gets its answer instead of a broken promise.
+  boost::asio::post(s.io, [&s] { s.io.stop(); });
   if (s.thread.joinable()) s.thread.join();
 }
 
