@@ -100,7 +100,10 @@ class ScanFeed {
   // above `*cursor` (moved to its seq); counts a duplicate otherwise.
   void collect(ScanChange::Op op, std::string_view data, std::int64_t* cursor, std::vector<ScanChange>& batch);
   bool deliver(std::vector<ScanChange> batch, std::int64_t new_last_seq, const std::string& epoch);
-  void finish(bool release_held);
+  // How a catch-up ended: every page applied, no usable answer, or a page
+  // (or a reset) the host refused.
+  enum class Ending { caught_up, failed, refused };
+  void finish(Ending ending);
   void fail(std::string_view code, std::string_view message);
 
   Emit emit_;
