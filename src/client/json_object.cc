@@ -1,5 +1,7 @@
 #include "json_object.h"
 
+#include <charconv>
+
 #include "scansync/proto/json_text.h"
 
 namespace scansync::client::json_object {
@@ -104,6 +106,15 @@ std::optional<bool> find_bool(std::string_view object, std::string_view key) {
   if (*raw == "true") return true;
   if (*raw == "false") return false;
   return std::nullopt;
+}
+
+std::optional<std::int64_t> find_int(std::string_view object, std::string_view key) {
+  const auto raw = find(object, key);
+  if (!raw) return std::nullopt;
+  std::int64_t value = 0;
+  const auto [end, ec] = std::from_chars(raw->data(), raw->data() + raw->size(), value);
+  if (ec != std::errc() || end != raw->data() + raw->size()) return std::nullopt;
+  return value;
 }
 
 bool is_string_literal(std::string_view text) {

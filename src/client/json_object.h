@@ -3,6 +3,7 @@
 // the room:join ack) from raw text without building a DOM. The input is
 // normally validated by the codec already; on anything unexpected these
 // functions answer "absent" rather than fail, and never read out of bounds.
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,6 +21,10 @@ std::optional<std::string> find_string(std::string_view object, std::string_view
 
 // The member as a boolean; nullopt when absent or not true/false.
 std::optional<bool> find_bool(std::string_view object, std::string_view key);
+
+// The member as a 64-bit integer; nullopt when absent, not an integer
+// literal (a fraction, an exponent) or out of range.
+std::optional<std::int64_t> find_int(std::string_view object, std::string_view key);
 
 // True when `text` (trimmed) is a JSON string literal.
 bool is_string_literal(std::string_view text);

@@ -17,6 +17,17 @@ TEST(JsonObject, FindsTopLevelMembers) {
   EXPECT_FALSE(find_bool(o, "a").has_value());
 }
 
+TEST(JsonObject, IntegersOnlyWhenTheyFit) {
+  EXPECT_EQ(find_int(R"({"seq":42,"n":-7})", "seq"), 42);
+  EXPECT_EQ(find_int(R"({"seq":42,"n":-7})", "n"), -7);
+  EXPECT_EQ(find_int(R"({"seq":9223372036854775807})", "seq"), INT64_MAX);
+  EXPECT_FALSE(find_int(R"({"seq":9223372036854775808})", "seq"));  // out of range
+  EXPECT_FALSE(find_int(R"({"seq":1.5})", "seq"));
+  EXPECT_FALSE(find_int(R"({"seq":1e3})", "seq"));
+  EXPECT_FALSE(find_int(R"({"seq":"1"})", "seq"));
+  EXPECT_FALSE(find_int(R"({"other":1})", "seq"));
+}
+
 TEST(JsonObject, EscapedKeysCompareUnescaped) {
   EXPECT_EQ(find(R"({"\u0070id":"p1"})", "pid"), R"("p1")");
 }

@@ -7,18 +7,6 @@
 #include "scansync/proto/json_text.h"
 
 namespace scansync::client {
-namespace {
-
-std::optional<std::int64_t> integer_member(std::string_view object, std::string_view key) {
-  const auto text = json_object::find(object, key);
-  if (!text) return std::nullopt;
-  std::int64_t value = 0;
-  const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
-  if (ec != std::errc() || end != text->data() + text->size()) return std::nullopt;
-  return value;
-}
-
-}  // namespace
 
 ScanFeed::ScanFeed(Emit emit, BatchHandler on_batch, ScanFeedOptions options)
     : emit_(std::move(emit)),
@@ -67,7 +55,7 @@ void ScanFeed::live(std::string_view event, std::string_view data) {
   // seq is gapless per user: a jump means changes went by unseen (a dropped
   // connection the server did not replay, or a change the host refused).
   // Fetch them before this one.
-  const auto seq = integer_member(data, "seq");
+  const auto seq = json_object::find_int(data, "seq");
   if (seq && *seq > last_seq_ + 1) {
     held_.push_back({op, std::string(data)});
     return catch_up();
@@ -103,7 +91,7 @@ void ScanFeed::on_page(std::error_code ec, const std::vector<std::string_view>& 
     return finish(Ending::failed);
   }
   const std::string epoch = json_object::find_string(page, "epoch").value_or("");
-  const auto latest = integer_member(page, "latestSeq");
+  const auto latest = json_object::find_int(page, "latestSeq");
   if ((!epoch_.empty() && !epoch.empty() && epoch != epoch_) || (latest && *latest < last_seq_)) {
     if (!history_reset(epoch)) return;
     return request();
@@ -147,7 +135,7 @@ bool ScanFeed::history_reset(std::string_view new_epoch) {
 }
 
 void ScanFeed::collect(ScanChange::Op op, std::string_view data, std::int64_t* cursor, std::vector<ScanChange>& batch) {
-  const auto seq = integer_member(data, "seq");
+  const auto seq = json_object::find_int(data, "seq");
   auto id = json_object::find_string(data, "id");
   if (!seq || !id) return;  // not a change of the contract's shape
   if (*seq <= *cursor) {
@@ -186,7 +174,7 @@ void ScanFeed::finish(Ending ending) {
   std::vector<ScanChange> batch;
   std::size_t used = 0;
   for (; used < held.size(); ++used) {
-    const auto seq = integer_member(held[used].data, "seq");
+    const auto seq = json_object::find_int(held[used].data, "seq");
     // After a catch-up, a gap means changes went by unseen: applying past
     // it would move the cursor over them. Without one (the server did not
     // answer) live events flow as they come, as before the catch-up.

@@ -1,7 +1,6 @@
 #include "device/outbox_pump.h"
 
 #include <algorithm>
-#include <charconv>
 
 #include "client/json_object.h"
 
@@ -9,15 +8,6 @@ namespace scansync::device {
 namespace {
 
 namespace jo = scansync::client::json_object;
-
-std::optional<std::int64_t> integer_member(std::string_view object, std::string_view key) {
-  const auto text = jo::find(object, key);
-  if (!text) return std::nullopt;
-  std::int64_t value = 0;
-  const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
-  if (ec != std::errc() || end != text->data() + text->size()) return std::nullopt;
-  return value;
-}
 
 }  // namespace
 
@@ -111,7 +101,7 @@ bool OutboxPump::settle(const OutboxItem& item, std::string_view reply) {
       }
       stored = store_.ack_create(*scan);
     } else {
-      stored = store_.ack_remove(item.id, integer_member(reply, "seq").value_or(0));
+      stored = store_.ack_remove(item.id, jo::find_int(reply, "seq").value_or(0));
     }
   } else {
     const std::string error = jo::find_string(reply, "error").value_or("malformed answer");
