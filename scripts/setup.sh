@@ -9,6 +9,7 @@ PACKAGES=(
   libboost1.81-dev libssl-dev nlohmann-json3-dev libcli11-dev
   libsqlite3-dev sqlite3 googletest libgtest-dev libgmock-dev
   clang libclang-rt-14-dev
+  python3 iproute2 util-linux  # the C ABI's ctypes test; the network monitor's namespace tests; prlimit
   nodejs npm
 )
 if [[ "${SCANSYNC_WITH_WASM:-1}" == 1 ]]; then PACKAGES+=(emscripten); fi
