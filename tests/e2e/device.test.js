@@ -76,10 +76,15 @@ class Device {
       !l.flushing, what, ms, from);
   }
   // Waits until the device holds `n` live scans.
-  count(n, ms = LONG_MS) {
+  async count(n, ms = LONG_MS) {
     const from = this.lines.length;
     this.child.stdin.write('list\n');
-    return this.waitLine((l) => (l.type === 'scans' || l.type === 'list') && l.count === n, `${n} scans`, ms, from);
+    const hit = await this.waitLine((l) => (l.type === 'scans' || l.type === 'list') && l.count === n, `${n} scans`, ms, from);
+    // Our own 'list' answer comes too, maybe after the line that matched (it
+    // is printed by the command thread, the store lines by the client's):
+    // wait for it, so that no later command takes it for its own answer.
+    await this.waitLine((l) => l.type === 'list', `the answer to "list"`, ms, from);
+    return hit;
   }
   async quit(ms = LONG_MS) {
     this.child.stdin.end('quit\n');
