@@ -28,7 +28,7 @@ constexpr const char* kBobId = "0b0b0b0b-5f5e-4c1a-9d3e-2f1a6b7c8d9e";
 ScanService& service() {
   static std::unique_ptr<ScanService> s = [] {
     ServiceOptions o;
-    o.durability = store::Durability::normal;  // an fsync per create would slow the fuzzer 100-fold
+    o.durability = scansync::store::Durability::normal;  // an fsync per create would slow the fuzzer 100-fold
     o.max_body_bytes = 8192;
     o.tombstone_limit = 64;  // so pruning and cursor_expired are reachable
     auto opened = ScanService::open(fuzz_temp_dir() / "scansync.db", o);

@@ -63,7 +63,7 @@ World& world() {
   static World w = [] {
     World x;
     ServiceOptions o;
-    o.durability = store::Durability::normal;  // an fsync per create would slow the fuzzer 100-fold
+    o.durability = scansync::store::Durability::normal;  // an fsync per create would slow the fuzzer 100-fold
     auto s = ScanService::open(fuzz_temp_dir() / "scansync.db", o);
     FUZZ_CHECK(s.ok());
     x.service = std::move(*s);
