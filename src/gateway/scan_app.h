@@ -68,7 +68,6 @@ class ScanApp final : public Application {
 
   // Commits the open batch and releases its answers and broadcasts.
   void flush();
-  bool flush_pending() const { return !pending_.empty(); }
 
  private:
   // An answer held until its batch commits.
