@@ -29,12 +29,12 @@ cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSCANSYNC_TESTS=OFF 
 export NODE_PATH="$PWD/interop/node_modules"
 if [[ "$only" == "device" ]]; then
   shift 2
-  cmake --build "$BUILD" -j "$(nproc)" --target scansync >/dev/null
+  cmake --build "$BUILD" -j "$(nproc)" --target scansync store_apply_bench >/dev/null
   device_deps
   exec node bench/device/device_bench.js --build "$BUILD" "$@"
 fi
 
-cmake --build "$BUILD" -j "$(nproc)" --target client_dispatch_bench loadgen scansync >/dev/null
+cmake --build "$BUILD" -j "$(nproc)" --target client_dispatch_bench loadgen scansync store_apply_bench >/dev/null
 # 10,000 connections need more descriptors than the default 1024, in the
 # servers (children inherit this) and in the load generator.
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"

@@ -19,7 +19,7 @@
 //
 // Every child process is started here and stopped here; every wait has a
 // deadline; all traffic is on loopback.
-const { spawn } = require('node:child_process');
+const { spawn, execFileSync } = require('node:child_process');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
@@ -207,9 +207,11 @@ async function catchUpOnce(kind, gw, token, user, round) {
   try {
     const connected = await client.waitFor(kind === 'device' ? deviceConnected : nodeConnected, 'connected line', 15000);
     const cpu0 = cpuSeconds(client.pid);
+    const gwCpu0 = cpuSeconds(gw.pid);
     const done = await client.waitFor(kind === 'device' ? (m) => m.type === 'scans' && m.count >= n
       : (m) => m.type === 'caught_up' && m.lastSeq >= n, `catch-up of ${n} changes`, 600000);
     const cpu1 = cpuSeconds(client.pid);
+    const gwCpu1 = cpuSeconds(gw.pid);
     const status = procStatus(client.pid);
     const seconds = (done.at - connected.at) / 1000;
     await client.stop();
@@ -218,6 +220,7 @@ async function catchUpOnce(kind, gw, token, user, round) {
       throw new Error(`${client.name}: database holds ${JSON.stringify(local)}, expected ${n} synced scans and cursor ${n}`);
     }
     return { kind, round, seconds, changes_per_s: n / seconds, cpu_s: cpu1 - cpu0, changes_per_cpu_s: n / (cpu1 - cpu0),
+      gateway_cpu_s: gwCpu1 - gwCpu0,
       peak_rss_kb: status.vmhwm_kb, threads: status.threads, db_bytes: fs.statSync(dbFile).size, local };
   } finally {
     await client.stop();
@@ -235,7 +238,18 @@ async function catchupBench(gw, secret) {
       runs[kind].push(r);
     }
   }
+  // The SQLite work alone, no network, same pages (gen_frames.js scans):
+  // the device's DeviceStore::apply in C++, and local_db.js in Node.
+  const frames = path.join(work, 'frames.txt');
+  execFileSync(process.execPath, [path.join(HERE, '..', 'gen_frames.js'), String(opts.changes), frames]);
+  const lastLine = (out) => JSON.parse(out.trim().split('\n').pop());
+  const store = lastLine(execFileSync(path.join(opts.build, 'bench', 'store_apply_bench'), [frames, path.join(work, 'store-floor.db'), '--limit', '500'],
+    { encoding: 'utf8', timeout: 600000, stdio: ['ignore', 'pipe', 'inherit'] }));
+  const jsFloor = lastLine(execFileSync(process.execPath, [path.join(HERE, 'sqlite_floor.js'), '--db', path.join(work, 'js-floor.db'),
+    '--changes', String(opts.changes), '--limit', '500'], { encoding: 'utf8', timeout: 600000, stdio: ['ignore', 'pipe', 'inherit'] }));
+  console.log(`  SQLite alone: DeviceStore::apply ${fmt(store.apply_cpu_s, 2)} CPU-s (+ one scans view refresh per page ${fmt(store.publish_cpu_s, 2)} CPU-s), better-sqlite3 ${fmt(jsFloor.cpu_s, 2)} CPU-s`);
   const summary = (rs) => ({
+    cpu_s: median(rs.map((r) => r.cpu_s)), gateway_cpu_s: median(rs.map((r) => r.gateway_cpu_s)),
     changes_per_s: median(rs.map((r) => r.changes_per_s)), changes_per_cpu_s: median(rs.map((r) => r.changes_per_cpu_s)),
     peak_rss_kb: median(rs.map((r) => r.peak_rss_kb)), seconds: median(rs.map((r) => r.seconds)),
   });
@@ -248,10 +262,14 @@ async function catchupBench(gw, secret) {
       ['changes/s (wall, connected → last page committed)', fmt(d.changes_per_s), fmt(j.changes_per_s), ratio(d.changes_per_s, j.changes_per_s)],
       ['changes per client CPU-second', fmt(d.changes_per_cpu_s), fmt(j.changes_per_cpu_s), ratio(d.changes_per_cpu_s, j.changes_per_cpu_s)],
       ['catch-up seconds', fmt(d.seconds, 2), fmt(j.seconds, 2), ratio(j.seconds, d.seconds)],
+      ['client CPU-seconds', fmt(d.cpu_s, 2), fmt(j.cpu_s, 2), ratio(j.cpu_s, d.cpu_s)],
       ['peak RSS of the client process, MB (VmHWM)', fmt(d.peak_rss_kb / 1024, 1), fmt(j.peak_rss_kb / 1024, 1), ratio(j.peak_rss_kb, d.peak_rss_kb)],
+      ['gateway CPU-seconds serving the catch-up', fmt(d.gateway_cpu_s, 2), fmt(j.gateway_cpu_s, 2), ''],
+      [`SQLite work alone, CPU-s (no network; C++ DeviceStore::apply, SQLite ${store.sqlite} / local_db.js)`, fmt(store.apply_cpu_s, 2), fmt(jsFloor.cpu_s, 2), ratio(jsFloor.cpu_s, store.apply_cpu_s)],
+      ['device: one scans-view refresh per page, CPU-s (scans(1000) + scan_count(); apply_batch does two)', fmt(store.publish_cpu_s, 2), '', ''],
     ]);
   console.log(`target: >= 5x changes/s: ${d.changes_per_s / j.changes_per_s >= 5 ? 'met' : 'NOT met'}`);
-  return { runs, device: d, node: j };
+  return { runs, device: d, node: j, store_floor: store, js_floor: jsFloor };
 }
 
 // ---- wakeups ----

@@ -7,18 +7,15 @@
 //
 // After every connect: room:join, then sync:since(lastSeq, limit) until
 // hasMore is false, each page applied in one better-sqlite3 transaction with
-// the cursor row, as `scansync device` does (src/device/device_store_sync.cc):
-// the same tables (scans with a unique (uid, id), seq and synced; tombstones;
-// sync_cursor), the same statements and the same PRAGMAs
-// (src/device/device_store.cc: WAL, synchronous=NORMAL, an 8 MiB page cache,
-// wal_autocheckpoint 8192 pages, journal_size_limit 4 MiB).
+// the cursor row, as `scansync device` does (local_db.js: the device's tables,
+// statements and PRAGMAs).
 //
 // Commands on stdin: `offline` (socket.disconnect(): no reconnection until
 // `online`), `online` (socket.connect()), `quit`. One JSON line on stdout per
 // event: {"type":"connected"}, {"type":"caught_up","lastSeq":n,"pages":p},
 // {"type":"disconnected","reason":"..."}, {"type":"ok","command":"..."}.
 const readline = require('node:readline');
-const Database = require('better-sqlite3');
+const { openLocalDb } = require('./local_db');
 const { io } = require('socket.io-client');
 
 function parseArgs(argv) {
@@ -35,78 +32,8 @@ function parseArgs(argv) {
 const opts = parseArgs(process.argv.slice(2));
 const say = (o) => process.stdout.write(`${JSON.stringify(o)}\n`);
 
-// ---- the local database: the device's tables (src/device/schema.cc) for one user ----
-const UID = 1;
-const db = new Database(opts.db);
-db.pragma('journal_mode = WAL');
-db.pragma('synchronous = NORMAL');
-db.pragma('cache_size = -8192');
-db.pragma('wal_autocheckpoint = 8192');
-db.pragma('journal_size_limit = 4194304');
-db.exec(`
-CREATE TABLE IF NOT EXISTS scans(
-  uid        INTEGER NOT NULL,
-  id         TEXT NOT NULL,
-  code       TEXT NOT NULL,
-  format     TEXT NOT NULL,
-  device_id  TEXT NOT NULL,
-  created_at TEXT NOT NULL,
-  seq        INTEGER NOT NULL DEFAULT 0,
-  synced     INTEGER NOT NULL DEFAULT 0
-);
-CREATE UNIQUE INDEX IF NOT EXISTS scans_id ON scans(uid, id);
-CREATE INDEX IF NOT EXISTS scans_newest ON scans(uid, created_at);
-CREATE TABLE IF NOT EXISTS tombstones(
-  uid        INTEGER NOT NULL,
-  id         TEXT NOT NULL,
-  seq        INTEGER NOT NULL DEFAULT 0,
-  deleted_at TEXT NOT NULL DEFAULT '',
-  PRIMARY KEY(uid, id)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS sync_cursor(
-  uid      INTEGER PRIMARY KEY,
-  last_seq INTEGER NOT NULL,
-  epoch    TEXT NOT NULL
-);
-`);
-const st = {
-  upsert: db.prepare(
-    'INSERT INTO scans(uid, id, code, format, device_id, created_at, seq, synced) VALUES(?, ?, ?, ?, ?, ?, ?, 1) '
-    + 'ON CONFLICT(uid, id) DO UPDATE SET code=excluded.code, format=excluded.format, device_id=excluded.device_id, '
-    + 'created_at=excluded.created_at, seq=excluded.seq, synced=1 WHERE scans.synced=0 OR scans.seq<>excluded.seq'),
-  deleteScan: db.prepare('DELETE FROM scans WHERE uid=? AND id=?'),
-  anyTombstone: db.prepare('SELECT EXISTS(SELECT 1 FROM tombstones WHERE uid=?) AS any'),
-  getTombstone: db.prepare('SELECT seq FROM tombstones WHERE uid=? AND id=?'),
-  putTombstone: db.prepare(
-    'INSERT INTO tombstones(uid, id, seq, deleted_at) VALUES(?, ?, ?, ?) '
-    + 'ON CONFLICT(uid, id) DO UPDATE SET seq=excluded.seq, deleted_at=excluded.deleted_at'),
-  getCursor: db.prepare('SELECT last_seq, epoch FROM sync_cursor WHERE uid=?'),
-  putCursor: db.prepare(
-    'INSERT INTO sync_cursor(uid, last_seq, epoch) VALUES(?, ?, ?) '
-    + 'ON CONFLICT(uid) DO UPDATE SET last_seq=excluded.last_seq, epoch=excluded.epoch'),
-};
-
-// One page, the cursor with it, in one transaction (a throw rolls it back).
-const applyPage = db.transaction((changes, lastSeq, epoch) => {
-  let tombstones = st.anyTombstone.get(UID).any !== 0;
-  for (const c of changes) {
-    if (c.op === 'created' && c.scan) {
-      const s = c.scan;
-      if (s.userId && s.userId !== opts.user) continue;
-      if (tombstones && st.getTombstone.get(UID, s.id)) continue;  // deleted: a late create stays deleted
-      st.upsert.run(UID, s.id, s.code, s.format, s.deviceId, s.createdAt, s.seq);
-    } else if (c.op === 'deleted') {
-      st.deleteScan.run(UID, c.id);
-      st.putTombstone.run(UID, c.id, c.seq, c.deletedAt || '');
-      tombstones = true;
-    }
-  }
-  st.putCursor.run(UID, lastSeq, epoch);
-});
-
-const saved = st.getCursor.get(UID);
-let cursor = saved ? saved.last_seq : 0;
-let epoch = saved ? saved.epoch : '';
+const local = openLocalDb(opts.db, opts.user);
+let { lastSeq: cursor, epoch } = local.cursor();
 
 // ---- the connection ----
 const socket = io(opts.url, { transports: ['websocket'], auth: { token: opts.token } });
@@ -123,7 +50,7 @@ async function catchUp() {
       const seq = c.op === 'created' ? c.scan.seq : c.seq;
       if (seq > last) last = seq;
     }
-    applyPage(page.changes, last, page.epoch || epoch);
+    local.applyPage(page.changes, last, page.epoch || epoch);
     cursor = last;
     epoch = page.epoch || epoch;
     pages++;
@@ -141,7 +68,7 @@ socket.on('connect_error', (e) => say({ type: 'error', message: String(e && e.me
 
 const quit = () => {
   socket.disconnect();
-  db.close();
+  local.close();
   say({ type: 'bye' });
   process.exit(0);
 };
