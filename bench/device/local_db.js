@@ -81,6 +81,7 @@ CREATE TABLE IF NOT EXISTS sync_cursor(
 
   return {
     applyPage,
+    sqliteVersion: db.prepare('SELECT sqlite_version() AS v').get().v,
     cursor() {
       const row = st.getCursor.get(UID);
       return row ? { lastSeq: row.last_seq, epoch: row.epoch } : { lastSeq: 0, epoch: '' };

@@ -24,6 +24,7 @@ for (let first = 0; first < o.changes; first += o.limit) {
   pages.push(changes);
 }
 const local = openLocalDb(o.db, user);
+const sqlite = local.sqliteVersion;
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
 for (const changes of pages) local.applyPage(changes, changes[changes.length - 1].scan.seq, 'floor');
@@ -31,4 +32,4 @@ const wall = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
 local.close();
 const cpuS = (cpu.user + cpu.system) / 1e6;
-process.stdout.write(`${JSON.stringify({ changes: o.changes, pages: pages.length, wall_s: wall, cpu_s: cpuS, changes_per_s: o.changes / wall, changes_per_cpu_s: o.changes / cpuS })}\n`);
+process.stdout.write(`${JSON.stringify({ changes: o.changes, sqlite, pages: pages.length, wall_s: wall, cpu_s: cpuS, changes_per_s: o.changes / wall, changes_per_cpu_s: o.changes / cpuS })}\n`);
