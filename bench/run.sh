@@ -1,19 +1,45 @@
 #!/usr/bin/env bash
 # Builds and runs the scansync benchmarks (not tests): the client core's
-# decode+dispatch against socket.io-client, and scansync gateway against the
-# official Node socket.io server. Prints the tables; see bench/README.md.
+# decode+dispatch against socket.io-client, scansync gateway against the
+# official Node socket.io server, and scansync device against
+# socket.io-client + better-sqlite3. Prints the tables; see bench/README.md.
 #   bench/run.sh [--only client|gateway] [--frames N] [--connections N] [--receivers N] [--seconds S]
+#   bench/run.sh --only device [--only catchup|wakeups] [--changes N] [--rounds N] [--seconds S] [--ping-interval MS]
+# Without --only, all three run with their default sizes (the options go to
+# the first two).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD="${BENCH_BUILD_DIR:-$PWD/build-bench}"
 export CCACHE_DIR="${CCACHE_DIR:-$PWD/.cache/ccache}"
 if [[ ! -d interop/node_modules/socket.io ]]; then (cd interop && npm ci --no-audit --no-fund --loglevel=error); fi
 
-cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSCANSYNC_TESTS=OFF >/dev/null
-cmake --build "$BUILD" -j "$(nproc)" --target client_dispatch_bench loadgen scansync >/dev/null
+only=""
+if [[ "${1:-}" == "--only" ]]; then only="${2:-}"; fi
 
+device_deps() {
+  # better-sqlite3 for the device benchmark only (bench/package.json), so the
+  # tests never pay for compiling it. Compiled from source against the
+  # installed Node's headers (/usr/include/node): no prebuilt download.
+  if [[ ! -f bench/node_modules/better-sqlite3/build/Release/better_sqlite3.node ]]; then
+    (cd bench && npm_config_nodedir=/usr npm_config_build_from_source=true npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
+cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSCANSYNC_TESTS=OFF >/dev/null
+export NODE_PATH="$PWD/interop/node_modules"
+if [[ "$only" == "device" ]]; then
+  shift 2
+  cmake --build "$BUILD" -j "$(nproc)" --target scansync store_apply_bench >/dev/null
+  device_deps
+  exec node bench/device/device_bench.js --build "$BUILD" "$@"
+fi
+
+cmake --build "$BUILD" -j "$(nproc)" --target client_dispatch_bench loadgen scansync store_apply_bench >/dev/null
 # 10,000 connections need more descriptors than the default 1024, in the
 # servers (children inherit this) and in the load generator.
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-export NODE_PATH="$PWD/interop/node_modules"
-exec node bench/run_bench.js --build "$BUILD" "$@"
+node bench/run_bench.js --build "$BUILD" "$@"
+if [[ -z "$only" ]]; then
+  device_deps
+  node bench/device/device_bench.js --build "$BUILD"
+fi
