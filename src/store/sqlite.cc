@@ -21,10 +21,10 @@ std::error_code to_error(int rc) {
   }
 }
 
-Result<Database> Database::open(const std::string& path, int busy_timeout_ms) {
+Result<Database> Database::open(const std::string& path, int busy_timeout_ms, OpenMode mode) {
   sqlite3* db = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                                 nullptr);
+  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (mode == OpenMode::create ? SQLITE_OPEN_CREATE : 0);
+  const int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
   if (rc != SQLITE_OK) {
     sqlite3_close(db);  // sqlite3_open_v2 allocates a handle even on failure
     const auto ec = to_error(rc);

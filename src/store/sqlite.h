@@ -21,8 +21,10 @@ class Statement;
 
 class Database {
  public:
-  // Opens (creating if absent) a read-write connection with a busy timeout.
-  static Result<Database> open(const std::string& path, int busy_timeout_ms);
+  // Opens a read-write connection with a busy timeout. OpenMode::create
+  // creates an absent file; OpenMode::existing fails with open_failed.
+  enum class OpenMode { create, existing };
+  static Result<Database> open(const std::string& path, int busy_timeout_ms, OpenMode mode = OpenMode::create);
   Database(Database&& o) noexcept;
   Database& operator=(Database&& o) noexcept;
   ~Database();
