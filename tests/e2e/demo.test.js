@@ -7,25 +7,15 @@ const assert = require('node:assert/strict');
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const readline = require('node:readline');
 const h = require('./lib/harness');
 const { scansyncBin } = require('./lib/watch');
 
 function startDemo(dataDir) {
   const child = spawn(scansyncBin(), ['demo', '--data', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
   h.liveChildren.add(child);
-  const demo = { child, lines: [], waiters: [], stderr: [] };
-  demo.exited = new Promise((resolve) => child.once('exit', (code, signal) => {
-    h.liveChildren.delete(child);
-    resolve({ code, signal });
-  }));
-  readline.createInterface({ input: child.stderr }).on('line', (l) => demo.stderr.push(l));
-  readline.createInterface({ input: child.stdout }).on('line', (l) => {
-    let msg;
-    try { msg = JSON.parse(l); } catch { msg = { type: 'unparsable', text: l }; }
-    demo.lines.push(msg);
-    demo.waiters = demo.waiters.filter((w) => (w.pred(msg) ? (w.resolve(msg), false) : true));
-  });
+  const demo = { child };
+  child.once('exit', () => h.liveChildren.delete(child));
+  h.followJsonLines(demo, child);
   demo.waitLine = (pred, what, ms = 20000) => {
     const seen = demo.lines.find(pred);
     if (seen) return Promise.resolve(seen);

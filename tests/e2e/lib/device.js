@@ -5,7 +5,6 @@ const assert = require('node:assert/strict');
 const { spawn } = require('node:child_process');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
-const readline = require('node:readline');
 const h = require('./harness');
 const { scansyncBin } = require('./watch');
 
@@ -23,17 +22,7 @@ class Device {
     this.child = spawn(scansyncBin(), this.args, { stdio: ['pipe', 'pipe', 'pipe'] });
     h.liveChildren.add(this.child);
     this.child.once('exit', () => h.liveChildren.delete(this.child));
-    this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
-    this.lines = [];
-    this.stderr = [];
-    this.waiters = [];
-    readline.createInterface({ input: this.child.stderr }).on('line', (l) => this.stderr.push(l));
-    readline.createInterface({ input: this.child.stdout }).on('line', (l) => {
-      let msg;
-      try { msg = JSON.parse(l); } catch { msg = { type: 'unparsable', text: l }; }
-      this.lines.push(msg);
-      this.waiters = this.waiters.filter((w) => (w.pred(msg) ? (w.resolve(msg), false) : true));
-    });
+    h.followJsonLines(this, this.child);
     this.child.stdin.on('error', () => {});
     devices.push(this);
   }
