@@ -31,7 +31,7 @@ std::error_code lock_exclusively(Database& db) { return db.exec("BEGIN EXCLUSIVE
 }  // namespace
 
 Result<EpochChange> give_new_epoch(const std::filesystem::path& file) {
-  auto db = Database::open(file.string(), 0, Database::OpenMode::existing);
+  auto db = open_database(file.string(), 0, Database::OpenMode::existing);
   if (!db.ok()) return db.error();
   if (auto ec = db->exec("PRAGMA locking_mode=EXCLUSIVE"); ec) return ec;
   if (auto ec = check_is_gateway_database(*db); ec) return ec;
