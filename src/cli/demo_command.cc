@@ -2,8 +2,16 @@
 // scans and a "watcher" (another of the user's devices) that shows each scan
 // as it arrives, including those made while it was offline.
 //
-// It prints one JSON line per step and ends with a summary; the exit code is
-// 0 when every scan reached the watcher exactly once, 1 otherwise.
+// Last, a device with a database of its own (DeviceClient, demo-device.db in
+// the data folder) scans a sample code, which the watcher must see too.
+//
+// It prints one JSON line per step and a summary. With --once it then exits:
+// 0 when every scan reached the watcher exactly once, 1 otherwise. Without,
+// it keeps serving (the demo device scanning every 3 s, the watcher showing
+// each scan) and prints a link to the gateway's browser page carrying a
+// token, {"type":"serving","page":"http://127.0.0.1:PORT/#token=…"}, until
+// SIGINT/SIGTERM: then every client and database is closed and the exit
+// code is the summary's.
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -22,6 +30,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/demo_device.h"
 #include "cli/demo_support.h"
 #include "scansync/auth/jwt.h"
 #include "scansync/client/native_client.h"
@@ -40,7 +49,12 @@ struct DemoOptions {
   std::uint16_t port = 0;
   int scans = 5;
   int offline_scans = 3;
+  bool once = false;  // exit after the scenario (tests, CI)
 };
+
+constexpr auto kServeScanEvery = std::chrono::seconds(3);
+// The browser page's token: it outlives an afternoon of demo.
+constexpr auto kPageTokenTtl = std::chrono::hours(24);
 
 // What the watcher has seen, shared between its strand and the scenario thread.
 struct WatcherView {
@@ -130,6 +144,8 @@ class Phone {
 };
 
 int run_demo(const DemoOptions& o) {
+  // Before any thread starts, so that serve() alone receives them.
+  if (!o.once) block_stop_signals();
   auto dir = prepare_data_dir(o.data_dir);
   if (!dir) return fail("demo", "data folder: " + dir.error().message());
   auto secret = auth::load_or_create_dev_secret(*dir);
@@ -222,18 +238,42 @@ int run_demo(const DemoOptions& o) {
       device.remove_first();
       view.wait([&] { return view.deleted_seen >= 1; });
     }
-    std::lock_guard lock(view.mu);
-    const int expected = o.scans + o.offline_scans;
-    const bool all_once = ok && view.created_seen == expected && view.duplicates == 0 && view.deleted_seen == 1 &&
-                          device.acked() == expected;
-    print_line({{"type", "summary"},
-                {"scansAcked", device.acked()},
-                {"receivedByWatcher", view.created_seen},
-                {"deletesReceived", view.deleted_seen},
-                {"duplicates", view.duplicates},
-                {"liveLatencyMs", latency_summary(view.latencies_ms)},
-                {"ok", all_once}});
-    exit_code = all_once ? 0 : 1;
+
+    int expected = o.scans + o.offline_scans;
+    std::unique_ptr<DemoDevice> demo_device;
+    bool device_ok = false;
+    if (ok) {
+      step("a device with its own database scans a sample code");
+      auto opened = DemoDevice::open(*dir, url, user, *secret);
+      if (opened) {
+        demo_device = std::move(*opened);
+        device_ok = demo_device->scan_sample() && demo_device->wait_sent(std::chrono::seconds(10));
+        ++expected;
+        view.wait([&] { return view.created_seen >= expected; });
+      } else {
+        print_line({{"type", "error"}, {"device", "demo-device"}, {"message", opened.error().message()}});
+      }
+    }
+    {
+      std::lock_guard lock(view.mu);
+      const bool all_once = ok && device_ok && view.created_seen == expected && view.duplicates == 0 &&
+                            view.deleted_seen == 1 && device.acked() == o.scans + o.offline_scans;
+      print_line({{"type", "summary"},
+                  {"scansAcked", device.acked()},
+                  {"demoDeviceSynced", device_ok},
+                  {"receivedByWatcher", view.created_seen},
+                  {"deletesReceived", view.deleted_seen},
+                  {"duplicates", view.duplicates},
+                  {"liveLatencyMs", latency_summary(view.latencies_ms)},
+                  {"ok", all_once}});
+      exit_code = all_once ? 0 : 1;
+    }
+    if (!o.once && demo_device) {
+      const std::string page = "http://127.0.0.1:" + std::to_string(gateway->port()) +
+                               "/#token=" + mint_token(user, *secret, kPageTokenTtl);
+      serve(*demo_device, page, kServeScanEvery);
+    }
+    if (demo_device) demo_device->close();
     // Leaving the scope destroys the clients: sockets closed, no callback afterwards.
   }
   stop_gateway(*gateway, gateway_io, guard, gateway_thread);
@@ -250,6 +290,7 @@ void register_demo(CLI::App& app) {
   cmd->add_option("--scans", o->scans, "Scans made while both devices are online")->check(CLI::Range(1, 10000));
   cmd->add_option("--offline-scans", o->offline_scans, "Scans made while the watcher is offline")
       ->check(CLI::Range(0, 10000));
+  cmd->add_flag("--once", o->once, "Exit after the scenario with the summary's exit code (default: keep serving)");
   cmd->callback([o] { set_exit_code(run_demo(*o)); });
 }
 

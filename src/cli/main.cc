@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   scansync::cli::register_token(app);
   scansync::cli::register_demo(app);
   scansync::cli::register_device(app);
+  scansync::cli::register_db(app);
   CLI11_PARSE(app, argc, argv);
   return scansync::cli::exit_code();
 }

@@ -125,7 +125,7 @@ std::error_code DeviceStore::Impl::bind_user() {
 Result<std::unique_ptr<DeviceStore>> DeviceStore::open(const std::filesystem::path& file, std::string user,
                                                        DeviceStoreOptions options) {
   if (auto ec = detail::check_file_header(file); ec) return ec;
-  auto db = detail::Database::open(file.string(), options.busy_timeout_ms);
+  auto db = detail::open_database(file.string(), options.busy_timeout_ms);
   if (!db.ok()) return db.error();
   auto impl = std::make_unique<Impl>(std::move(*db));
   impl->user = std::move(user);

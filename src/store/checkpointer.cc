@@ -6,7 +6,7 @@ namespace scansync::store {
 
 Result<std::unique_ptr<Checkpointer>> Checkpointer::start(Database& writer, const std::string& path,
                                                           CheckpointOptions opts) {
-  auto own = Database::open(path, /*busy_timeout_ms=*/0);  // PASSIVE never needs to wait
+  auto own = open_database(path, /*busy_timeout_ms=*/0);  // PASSIVE never needs to wait
   if (!own.ok()) return own.error();
   {
     // A connection that has not read the file yet does not know it is in WAL

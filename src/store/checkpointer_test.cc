@@ -16,7 +16,7 @@ namespace fs = std::filesystem;
 class CheckpointerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto db = Database::open(file_, 1000);
+    auto db = open_database(file_, 1000);
     ASSERT_TRUE(db.ok());
     db_ = std::make_unique<Database>(std::move(*db));
     auto mode = db_->prepare("PRAGMA journal_mode=WAL");
@@ -39,7 +39,10 @@ class CheckpointerTest : public ::testing::Test {
       ASSERT_FALSE(q->error());
     }
   }
-  std::int64_t rows() { return db_->query_int("SELECT count(*) FROM t").value_or(-1); }
+  std::int64_t rows() {
+    auto n = db_->query_int("SELECT count(*) FROM t");
+    return n ? *n : -1;
+  }
   std::uintmax_t size_of(const std::string& f) { return fs::exists(f) ? fs::file_size(f) : 0; }
 
   test_support::TempDir dir_{"scansync-checkpoint"};  // first: removed after db_ closes
@@ -125,9 +128,9 @@ TEST_F(CheckpointerTest, StopsCleanlyAndLosesNothing) {
   }  // joined here, possibly mid-checkpoint
   insert_rows(5);  // the writer works on without it
   db_.reset();
-  auto reopened = Database::open(file_, 1000);
+  auto reopened = open_database(file_, 1000);
   ASSERT_TRUE(reopened.ok());
-  EXPECT_EQ(reopened->query_int("SELECT count(*) FROM t"), 55);
+  EXPECT_EQ(*reopened->query_int("SELECT count(*) FROM t"), 55);
 }
 
 TEST_F(CheckpointerTest, RefusesAPathItCannotOpen) {

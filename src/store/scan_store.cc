@@ -102,10 +102,10 @@ Result<std::unique_ptr<ScanStore>> ScanStore::open(const std::filesystem::path& 
   // Opening may wait for another process's lock (a migration is a one-off);
   // the operations after it use opts.busy_timeout_ms.
   constexpr int kOpenBusyTimeoutMs = 5000;
-  auto db = Database::open(file.string(), kOpenBusyTimeoutMs);
+  auto db = open_database(file.string(), kOpenBusyTimeoutMs);
   if (!db.ok()) return db.error();
   if (auto ec = prepare_schema(*db); ec) return ec;
-  if (auto ec = db->set_durability(opts.durability); ec) return ec;
+  if (auto ec = set_durability(*db, opts.durability); ec) return ec;
   auto epoch = read_epoch(*db);
   if (!epoch.ok()) return epoch.error();
   db->set_busy_timeout(opts.busy_timeout_ms);

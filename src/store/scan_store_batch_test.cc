@@ -213,12 +213,12 @@ TEST_F(ScanStoreBatchTest, ALockedDatabaseFailsAtOnceWithBusyThenWorks) {
 
 TEST(Durability, MapsToSynchronous) {
   test_support::TempDir dir{"scansync-durability"};
-  auto db = Database::open((dir / "d.db").string(), 0);
+  auto db = open_database((dir / "d.db").string(), 0);
   ASSERT_TRUE(db.ok());
-  ASSERT_FALSE(db->set_durability(Durability::full));
-  EXPECT_EQ(db->query_int("PRAGMA synchronous"), 2);  // FULL
-  ASSERT_FALSE(db->set_durability(Durability::normal));
-  EXPECT_EQ(db->query_int("PRAGMA synchronous"), 1);  // NORMAL
+  ASSERT_FALSE(set_durability(*db, Durability::full));
+  EXPECT_EQ(*db->query_int("PRAGMA synchronous"), 2);  // FULL
+  ASSERT_FALSE(set_durability(*db, Durability::normal));
+  EXPECT_EQ(*db->query_int("PRAGMA synchronous"), 1);  // NORMAL
   EXPECT_EQ(StoreOptions{}.durability, Durability::full);
 }
 

@@ -264,7 +264,25 @@ async function rest(url, method, p, { token, body, headers = {} } = {}) {
   return { status: res.status, text, json, headers: res.headers };
 }
 
+// Follows a child that prints one JSON line per message: sets on `target`
+// lines (parsed; {type:'unparsable',text} otherwise), stderr (its lines),
+// exited (resolves with {code, signal}) and waiters, each {pred, resolve}
+// resolved by the first later line matching pred.
+function followJsonLines(target, child) {
+  target.lines = [];
+  target.stderr = [];
+  target.waiters = [];
+  target.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  readline.createInterface({ input: child.stderr }).on('line', (l) => target.stderr.push(l));
+  readline.createInterface({ input: child.stdout }).on('line', (l) => {
+    let msg;
+    try { msg = JSON.parse(l); } catch { msg = { type: 'unparsable', text: l }; }
+    target.lines.push(msg);
+    target.waiters = target.waiters.filter((w) => (w.pred(msg) ? (w.resolve(msg), false) : true));
+  });
+}
+
 module.exports = {
-  DEFAULT_DEADLINE_MS, REPO, liveChildren, TRANSPORTS, withDeadline, tempDir, startServer, mintToken, connectClient, connectError,
+  followJsonLines, DEFAULT_DEADLINE_MS, REPO, liveChildren, TRANSPORTS, withDeadline, tempDir, startServer, mintToken, connectClient, connectError,
   connectJoined, emitAck, recorder, waitEvent, newScan, syncAll, rest,
 };

@@ -4,8 +4,7 @@
 // expects, with deadlines.
 const { spawn } = require('node:child_process');
 const path = require('node:path');
-const readline = require('node:readline');
-const { withDeadline, DEFAULT_DEADLINE_MS, REPO, liveChildren } = require('./harness');
+const { withDeadline, DEFAULT_DEADLINE_MS, REPO, liveChildren, followJsonLines } = require('./harness');
 
 const scansyncBin = () => process.env.SCANSYNC_BIN || path.join(REPO, 'build', 'src', 'cli', 'scansync');
 
@@ -15,18 +14,8 @@ class Watcher {
     this.child = spawn(scansyncBin(), this.args, { stdio: ['ignore', 'pipe', 'pipe'] });
     liveChildren.add(this.child);
     this.child.once('exit', () => liveChildren.delete(this.child));
-    this.lines = [];
-    this.stderr = [];
-    this.waiters = [];
-    this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
+    followJsonLines(this, this.child);
     this.child.on('error', (e) => this.stderr.push(String(e)));
-    readline.createInterface({ input: this.child.stderr }).on('line', (l) => this.stderr.push(l));
-    readline.createInterface({ input: this.child.stdout }).on('line', (l) => {
-      let msg;
-      try { msg = JSON.parse(l); } catch { msg = { type: 'unparsable', text: l }; }
-      this.lines.push(msg);
-      this.waiters = this.waiters.filter((w) => (w.pred(msg) ? (w.resolve(msg), false) : true));
-    });
   }
 
   // The first line (already printed or to come) matching pred.
