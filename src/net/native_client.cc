@@ -36,6 +36,17 @@ class BeastTransport : public Transport {
   std::shared_ptr<net::WebSocketTransport> ws_;
 };
 
+// The address a TransportOpener is given, as the Beast connector would ask for it.
+std::string websocket_url(const ServerUrl& url, std::string_view query) {
+  std::string out = url.tls ? "wss://" : "ws://";
+  const bool v6 = url.host.find(':') != std::string::npos;
+  out += v6 ? "[" + url.host + "]" : url.host;
+  out += ':' + std::to_string(url.port) + url.path + '?';
+  out += query;
+  if (!url.query.empty()) out += '&' + url.query;
+  return out;
+}
+
 }  // namespace
 
 // Invariants:
@@ -48,6 +59,8 @@ class BeastTransport : public Transport {
 //   Transport completions need no such filter: the driver ignores reports
 //   for a TransportId it no longer uses.
 struct NativeClient::Impl : Platform, std::enable_shared_from_this<NativeClient::Impl> {
+  class AppTransportEvents;
+
   Impl(asio::io_context& io, std::unique_ptr<asio::io_context> owned, NativeClientOptions& options)
       : owned_io(std::move(owned)),
         strand(asio::make_strand(io)),
@@ -65,7 +78,10 @@ struct NativeClient::Impl : Platform, std::enable_shared_from_this<NativeClient:
 
   asio::steady_timer timer;
   std::uint64_t timer_generation = 0;
-  std::unique_ptr<net::WebSocketConnector> connector;
+  ServerUrl url;
+  std::unique_ptr<net::WebSocketConnector> connector;  // null when the app brings `opener`
+  TransportOpener opener;
+  std::optional<TimePoint> timer_deadline;  // what the driver armed, until it fires or is cancelled
   std::unique_ptr<ClientDriver> driver;  // after what its Platform methods use
 
   // Our subscription ids (handed out on any thread) -> the driver's.
@@ -78,6 +94,7 @@ struct NativeClient::Impl : Platform, std::enable_shared_from_this<NativeClient:
     std::uint64_t dropped = 0;
     std::size_t queued = 0;
     std::string last_transport_error;
+    std::optional<TimePoint> timer_deadline;
   };
   mutable std::mutex snapshot_mutex;
   Snapshot snapshot;
@@ -119,11 +136,13 @@ struct NativeClient::Impl : Platform, std::enable_shared_from_this<NativeClient:
     snapshot.dropped = driver->dropped_count();
     snapshot.queued = driver->queued_count();
     snapshot.last_transport_error = driver->last_transport_error();
+    snapshot.timer_deadline = timer_deadline;
   }
 
   // ---- Platform (called by the driver, on the strand) ----
   std::unique_ptr<Transport> open_transport(std::string_view query, TransportId id) override {
     if (!alive) return nullptr;
+    if (opener) return open_app_transport(query, id);
     // The transport runs its handlers on the strand, never from inside its own methods.
     auto input = [weak = weak_from_this()](auto deliver) {
       return [weak, deliver](auto... args) {
@@ -144,13 +163,16 @@ struct NativeClient::Impl : Platform, std::enable_shared_from_this<NativeClient:
   void arm_timer(TimePoint deadline) override {
     const std::uint64_t generation = ++timer_generation;
     if (!alive) return;
+    timer_deadline = deadline;
     timer.expires_at(deadline);
     timer.async_wait([weak = weak_from_this(), generation](const boost::system::error_code& ec) {
       if (ec) return;
       auto self = weak.lock();
       if (!self) return;
       auto f = [generation](Impl& s) {
-        if (generation == s.timer_generation) s.driver->timer_fired();
+        if (generation != s.timer_generation) return;
+        s.timer_deadline.reset();
+        s.driver->timer_fired();
       };
       self->enter(f);
     });
@@ -158,10 +180,13 @@ struct NativeClient::Impl : Platform, std::enable_shared_from_this<NativeClient:
 
   void cancel_timer() override {
     ++timer_generation;
+    timer_deadline.reset();
     timer.cancel();
   }
 
   TimePoint now() override { return Clock::now(); }
+
+  std::unique_ptr<Transport> open_app_transport(std::string_view query, TransportId id);
 
   // On the strand, after `alive` went false.
   void shutdown() {
@@ -176,6 +201,37 @@ struct NativeClient::Impl : Platform, std::enable_shared_from_this<NativeClient:
   }
 };
 
+// Reports of an app's transport, hopping onto the strand with their id
+// (the driver drops those of a transport it no longer uses).
+class NativeClient::Impl::AppTransportEvents : public TransportEvents {
+ public:
+  AppTransportEvents(std::weak_ptr<Impl> impl, TransportId id) : impl_(std::move(impl)), id_(id) {}
+  void opened() override {
+    deliver([id = id_](Impl& s) { s.driver->transport_opened(id); });
+  }
+  void text(std::string frame) override {
+    deliver([id = id_, frame = std::move(frame)](Impl& s) { s.driver->transport_text(id, frame); });
+  }
+  void binary(std::string frame) override {
+    deliver([id = id_, frame = std::move(frame)](Impl& s) { s.driver->transport_binary(id, frame); });
+  }
+  void closed(std::string why) override {
+    deliver([id = id_, why = std::move(why)](Impl& s) { s.driver->transport_closed(id, why); });
+  }
+
+ private:
+  template <class F>
+  void deliver(F f) {
+    if (auto impl = impl_.lock()) impl->run(std::move(f));
+  }
+  std::weak_ptr<Impl> impl_;
+  TransportId id_;
+};
+
+std::unique_ptr<Transport> NativeClient::Impl::open_app_transport(std::string_view query, TransportId id) {
+  return opener(websocket_url(url, query), std::make_shared<AppTransportEvents>(weak_from_this(), id));
+}
+
 namespace {
 
 Result<std::shared_ptr<NativeClient::Impl>> make_impl(asio::io_context& io, std::unique_ptr<asio::io_context> owned,
@@ -185,9 +241,14 @@ Result<std::shared_ptr<NativeClient::Impl>> make_impl(asio::io_context& io, std:
   const auto tls = options.tls;
   const auto max_payload = options.max_payload;
   auto impl = std::make_shared<NativeClient::Impl>(io, std::move(owned), options);
-  auto connector = net::WebSocketConnector::create(impl->strand, std::move(*url), tls, max_payload);
-  if (!connector) return connector.error();
-  impl->connector = std::move(*connector);
+  impl->url = *url;
+  if (options.transport) {
+    impl->opener = std::move(options.transport);
+  } else {
+    auto connector = net::WebSocketConnector::create(impl->strand, std::move(*url), tls, max_payload);
+    if (!connector) return connector.error();
+    impl->connector = std::move(*connector);
+  }
   impl->snapshot.status = impl->driver->status();
   return impl;
 }
@@ -306,6 +367,11 @@ std::uint64_t NativeClient::dropped_count() const {
 std::size_t NativeClient::queued_count() const {
   std::lock_guard lock(impl_->snapshot_mutex);
   return impl_->snapshot.queued;
+}
+
+std::optional<TimePoint> NativeClient::timer_deadline() const {
+  std::lock_guard lock(impl_->snapshot_mutex);
+  return impl_->snapshot.timer_deadline;
 }
 
 std::string NativeClient::last_transport_error() const {
