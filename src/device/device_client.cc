@@ -159,6 +159,10 @@ void DeviceClient::close() {
   if (s.thread.joinable()) s.thread.join();
 }
 
+Result<std::optional<sc::TimePoint>> DeviceClient::next_wakeup() {
+  return impl_->run([this]() -> Result<std::optional<sc::TimePoint>> { return impl_->next_wakeup(); });
+}
+
 ScanStore& DeviceClient::scans() { return impl_->scans; }
 SyncStore& DeviceClient::sync() { return impl_->sync; }
 

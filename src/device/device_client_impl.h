@@ -33,6 +33,9 @@ struct DeviceClient::Impl {
   boost::asio::steady_timer retry_timer{io};       // the outbox's backoff
   boost::asio::steady_timer grace_timer{io};       // the background grace period
   boost::asio::steady_timer resync_timer{io};      // a catch-up again after a refused batch
+  // When each of the three is due; nullopt while it is not armed (the
+  // battery rule: none is armed while disconnected, see next_wakeup()).
+  std::optional<client::TimePoint> retry_due, grace_due, resync_due;
   std::unique_ptr<client::NativeClient> client;    // replaced by set_url
   std::unique_ptr<client::ScanFeed> feed;
   std::unique_ptr<OutboxPump> pump;
@@ -60,6 +63,8 @@ struct DeviceClient::Impl {
   void outbox_changed();  // after a local change or an answer
   void arm_retry();
   void schedule_resync();
+  void disarm_session_timers();  // the retry and resync timers: only a connection needs them
+  std::optional<client::TimePoint> next_wakeup() const;
   void go_background();
   void begin_background();
   void end_background();

@@ -65,12 +65,14 @@ std::error_code DeviceClient::Impl::make_client() {
     // Its acks will never come: nothing it carried counts as sent.
     client.reset();
     pump->disconnected();
+    disarm_session_timers();
   }
   sc::NativeClientOptions o;
   o.url = url;
   o.tokens = options.tokens;
   o.core = options.core;
   o.tls = options.tls;
+  o.transport = options.transport;
   auto made = sc::NativeClient::create(io, std::move(o));
   if (!made) return made.error();
   client = std::move(*made);
@@ -80,7 +82,10 @@ std::error_code DeviceClient::Impl::make_client() {
     pump->connected();  // its emits go out once room:join is acked
     arm_retry();
   });
-  client->on("disconnect", [this](const sc::Event&) { pump->disconnected(); });
+  client->on("disconnect", [this](const sc::Event&) {
+    pump->disconnected();
+    disarm_session_timers();
+  });
   client->on("error", [this](const sc::Event& e) { on_error_event(e.args.empty() ? "{}" : e.args.front()); });
   for (const char* name : {"scan:created", "scan:deleted"}) {
     client->on(name, [this](const sc::Event& e) {
@@ -154,21 +159,42 @@ void DeviceClient::Impl::outbox_changed() {
 
 void DeviceClient::Impl::arm_retry() {
   const auto at = pump->retry_at();
-  if (!at) return;
+  // Disconnected, the pause waits for the next connect ("connect" arms it).
+  if (!at || !pump->connected_now()) return;
+  retry_due = *at;
   retry_timer.expires_at(*at);
   retry_timer.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
+    retry_due.reset();
     pump->on_timer();
     arm_retry();
   });
 }
 
 void DeviceClient::Impl::schedule_resync() {
-  resync_timer.expires_after(kResyncDelay);
+  resync_due = sc::Clock::now() + kResyncDelay;
+  resync_timer.expires_at(*resync_due);
   resync_timer.async_wait([this](const boost::system::error_code& ec) {
-    if (ec || !client || client->status().status != sc::Status::connected) return;
+    if (ec) return;
+    resync_due.reset();
+    if (!client || client->status().status != sc::Status::connected) return;
     if (!feed->catching_up()) feed->catch_up();
   });
+}
+
+void DeviceClient::Impl::disarm_session_timers() {
+  retry_due.reset();
+  retry_timer.cancel();
+  resync_due.reset();
+  resync_timer.cancel();
+}
+
+std::optional<sc::TimePoint> DeviceClient::Impl::next_wakeup() const {
+  std::optional<sc::TimePoint> earliest = client ? client->timer_deadline() : std::nullopt;
+  for (const auto& due : {retry_due, grace_due, resync_due}) {
+    if (due && (!earliest || *due < *earliest)) earliest = due;
+  }
+  return earliest;
 }
 
 void DeviceClient::Impl::begin_background() {
@@ -181,15 +207,19 @@ void DeviceClient::Impl::begin_background() {
   flushing = true;
   state.flushing = true;
   publish_sync();
-  grace_timer.expires_after(options.background_grace);
+  grace_due = sc::Clock::now() + options.background_grace;
+  grace_timer.expires_at(*grace_due);
   grace_timer.async_wait([this](const boost::system::error_code& ec) {
-    if (!ec && flushing) go_background();
+    if (ec) return;
+    grace_due.reset();
+    if (flushing) go_background();
   });
 }
 
 void DeviceClient::Impl::go_background() {
   flushing = false;
   state.flushing = false;
+  grace_due.reset();
   grace_timer.cancel();
   if (client) client->set_foreground(false);
   (void)store->checkpoint();  // busy is fine: the next one does it
@@ -202,6 +232,7 @@ void DeviceClient::Impl::end_background() {
     // Never left: still connected and caught up.
     flushing = false;
     state.flushing = false;
+    grace_due.reset();
     grace_timer.cancel();
     publish_sync();
     return;

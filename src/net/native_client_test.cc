@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <future>
 #include <mutex>
 #include <type_traits>
 #include <utility>
@@ -13,6 +14,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <gtest/gtest.h>
 
+#include "net/fake_app_transport.h"
 #include "scansync/client/native_client.h"
 
 namespace scansync::client {
@@ -61,6 +63,15 @@ struct Seen {
     });
   }
 };
+
+// Returns once everything asked of `client` before has run on its strand:
+// an emit with bad arguments is answered there, after those inputs.
+bool barrier(NativeClient& client) {
+  auto done = std::make_shared<std::promise<void>>();
+  auto answered = done->get_future();
+  client.emit("barrier", "not json", [done](std::error_code, const auto&) { done->set_value(); });
+  return answered.wait_for(10s) == std::future_status::ready;
+}
 
 TEST(NativeClient, BadUrlIsAnErrorValue) {
   for (const char* url : {"", "127.0.0.1:3000", "gopher://h", "ws://h:99999", "ws://u@h"}) {
@@ -160,6 +171,65 @@ TEST(NativeClient, CallsAfterDisconnectAreHarmless) {
   client->set_foreground(false);
   client->off(12345);
   SUCCEED();
+}
+
+// The app brings its own WebSocket: the client opens it with the full
+// Engine.IO URL, talks Socket.IO over it, and keeps the battery rule.
+TEST(NativeClient, AnAppsOwnTransport) {
+  net::testing::FakeAppTransports app;
+  auto options = options_for("ws://127.0.0.1:4321/sio/?app=1");
+  options.transport = app.opener();
+  Seen seen;
+  auto made = NativeClient::create(std::move(options));
+  ASSERT_TRUE(made.ok());
+  auto& client = *made;
+  client->on_status([&](const StatusInfo& s) { seen.add(s); });
+  client->connect();
+  ASSERT_TRUE(app.wait([](const auto& o) { return o.size() == 1; }));
+  EXPECT_EQ(app.get(0).url, "ws://127.0.0.1:4321/sio/?EIO=4&transport=websocket&app=1");
+  auto events = app.get(0).events;
+  events->opened();
+  events->text(R"(0{"sid":"e","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000})");
+  ASSERT_TRUE(app.wait_sent(0, "40"));
+  EXPECT_EQ(app.get(0).sent.at(0), R"(40{"token":"t"})");
+  events->text(R"(40{"sid":"s"})");
+  {
+    std::unique_lock l(seen.m);
+    ASSERT_TRUE(seen.cv.wait_for(l, 10s, [&] {
+      return !seen.statuses.empty() && seen.statuses.back().status == Status::connected;
+    }));
+  }
+  ASSERT_TRUE(barrier(*client));
+  EXPECT_TRUE(client->timer_deadline().has_value());  // the heartbeat watchdog
+
+  client->set_online(false);
+  ASSERT_TRUE(barrier(*client));
+  EXPECT_EQ(client->status().reason, DisconnectReason::offline);
+  EXPECT_TRUE(app.get(0).closed || app.get(0).aborted);
+  EXPECT_FALSE(client->timer_deadline().has_value());
+  // Late reports of the dropped transport change nothing.
+  events->closed("late");
+  events->text(R"(42["scan:created",{}])");
+  client->set_online(true);
+  ASSERT_TRUE(app.wait([](const auto& o) { return o.size() == 2; }));
+  EXPECT_EQ(client->last_transport_error(), "");
+}
+
+TEST(NativeClient, AnAppsTransportThatFailsBacksOff) {
+  net::testing::FakeAppTransports app;
+  auto options = options_for("wss://[::1]/");
+  options.transport = app.opener();
+  Seen seen;
+  auto made = NativeClient::create(std::move(options));
+  ASSERT_TRUE(made.ok());
+  auto& client = *made;
+  client->on_status([&](const StatusInfo& s) { seen.add(s); });
+  client->connect();
+  ASSERT_TRUE(app.wait([](const auto& o) { return o.size() == 1; }));
+  EXPECT_EQ(app.get(0).url, "wss://[::1]:443/socket.io/?EIO=4&transport=websocket");
+  app.get(0).events->closed("unreachable");
+  ASSERT_TRUE(app.wait([](const auto& o) { return o.size() == 2; }));  // after the 20 ms backoff
+  EXPECT_EQ(client->last_transport_error(), "unreachable");
 }
 
 // Regression: src/net once set BOOST_ASIO_NO_DEPRECATED (PUBLIC) while the

@@ -1,6 +1,6 @@
 #pragma once
-// The native Socket.IO client: a ClientCore driven over a Boost.Beast
-// WebSocket (TCP, or TLS with OpenSSL).
+// The native Socket.IO client: a ClientDriver (client_driver.h) whose
+// Platform is Asio and a Boost.Beast WebSocket (TCP, or TLS with OpenSSL).
 //
 // Threading: each client has one strand; every callback (status, events,
 // acks, transport errors) runs on it, never two at once. The public methods
@@ -17,10 +17,12 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
 
+#include "scansync/client/client_driver.h"  // TransportErrorHandler
 #include "scansync/client/types.h"
 #include "scansync/result.h"
 
@@ -57,16 +59,35 @@ struct TlsOptions {
   bool insecure_skip_verify_dangerous = false;
 };
 
+// What a WebSocket brought by the app reports. Safe from any thread: each
+// call posts onto the client's strand. Reports after the client closed or
+// aborted that transport, or after the client is gone, are dropped.
+class TransportEvents {
+ public:
+  virtual ~TransportEvents() = default;
+  virtual void opened() = 0;                   // the WebSocket handshake is done
+  virtual void text(std::string frame) = 0;    // one text message
+  virtual void binary(std::string frame) = 0;  // one binary message
+  virtual void closed(std::string why) = 0;    // once, on failure or a close by the server
+};
+
+// Opens a WebSocket to `url` ("ws://host:port/socket.io/?EIO=4&transport=websocket…",
+// the Engine.IO query and the configured URL's own query included) in place
+// of Beast: an app bringing its platform's WebSocket (OkHttp, URLSession).
+// Called on the client's strand, as are the Transport's methods (see
+// client_driver.h for what they must do); it returns at once and reports
+// through `events`, which it may keep as long as it likes.
+using TransportOpener =
+    std::function<std::unique_ptr<Transport>(const std::string& url, std::shared_ptr<TransportEvents> events)>;
+
 struct NativeClientOptions {
   std::string url;
   TokenProvider tokens;          // asked at every (re)connect, on the client's strand
   ClientOptions core;
-  TlsOptions tls;
+  TlsOptions tls;                // Beast only: a TransportOpener does its own TLS
   std::size_t max_payload = 1'000'000;  // largest WebSocket message accepted (Engine.IO maxPayload)
+  TransportOpener transport;     // empty: Beast
 };
-
-// Why the transport failed or closed, e.g. "tls handshake: certificate verify failed".
-using TransportErrorHandler = std::function<void(std::string_view why)>;
 
 class NativeClient {
  public:
@@ -99,6 +120,10 @@ class NativeClient {
   std::uint64_t dropped_count() const;
   std::size_t queued_count() const;
   std::string last_transport_error() const;
+  // The client's one timer (connect timeout, heartbeat, backoff, acks):
+  // its deadline, nullopt when none is armed. While offline or in the
+  // background it is nullopt (the battery rule).
+  std::optional<TimePoint> timer_deadline() const;
 
   struct Impl;
 

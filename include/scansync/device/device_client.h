@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -53,6 +54,9 @@ struct DeviceClientOptions {
   std::size_t view_limit = 1000;  // scans kept in the scans() view
   int page_limit = 500;           // sync:since page size
   bool start_online = true;       // connect at once (false: as if offline)
+  // The app's own WebSocket (OkHttp, URLSession) in place of Beast; see
+  // client::TransportOpener. Its reports may come from any thread.
+  client::TransportOpener transport;
 };
 
 // What the scans view holds.
@@ -116,6 +120,12 @@ class DeviceClient {
   // Not from a listener (the executor cannot wait for itself); nor is the
   // destructor.
   void close();
+
+  // When the client will next wake up by itself: the earliest timer it has
+  // armed (connection, outbox retry, background grace, catch-up retry);
+  // nullopt when none is. While offline or in the background it is nullopt
+  // and no connection is attempted (the battery rule). `closed` once closed.
+  Result<std::optional<client::TimePoint>> next_wakeup();
 
   ScanStore& scans();
   SyncStore& sync();
