@@ -280,24 +280,26 @@ class Client {
 
   // ---- User calls ----
   emit(event, args) {
+    if (this.closed) return;
     let ackId = 0;
     if (args.length && typeof args[args.length - 1] === 'function') {
       ackId = this.nextAck++;
       this.acks.set(ackId, args.pop());
     }
     const json = JSON.stringify(args);
-    if (this.closed) return;
     withText(String(event), (ep, en) => withText(json, (ap, an) =>
       this.call(() => wasm.ss_emit(this.handle, ep, en, ap, an, ackId))));
   }
 
   close() {
     if (this.closed) return;
+    // Handlers first: the disconnect below fails pending acks and publishes
+    // disconnected(user), and none of that may reach the user any more.
+    this.handlers = [];
+    this.acks.clear();
     // Ends the session politely ("41" when connected), then nothing more.
     this.call(() => wasm.ss_disconnect(this.handle));
     this.closed = true;
-    this.handlers = [];
-    this.acks.clear();
     for (const tid of [...this.sockets.keys()]) this.closeTransport(tid, false);
     this.cancelTimer();
     if (this.depth === 0) this.free();
