@@ -132,7 +132,9 @@ describe('the browser module (wasm) in Node over ws', () => {
     const sub = user('restart');
     const token = h.mintToken(own.secret, { sub });
     let tokens = 0;
-    const w = open({ url: own.url, getToken: () => { tokens++; return token; } });
+    // factor 3: attempt 1 waits the contract's 1 s, attempt 2 3 s, the
+    // window in which the gateway restarts (seconds under ASan on 2 cores).
+    const w = open({ url: own.url, getToken: () => { tokens++; return token; }, backoff: { factor: 3 } });
     try {
       await w.waitStatus({ status: 'connected' });
       const before = (await h.rest(own.url, 'POST', '/api/scans', { token, body: h.newScan() })).json;
@@ -142,10 +144,10 @@ describe('the browser module (wasm) in Node over ws', () => {
       await own.stop();
       await lost;
       assert.ok(w.events('disconnect').length >= 1);
-      // Attempt 1 fails against the closed port: attempt 2 waits 2 s, time
+      // Attempt 1 fails against the closed port: attempt 2 waits 3 s, time
       // enough to restart the gateway (same data, same port) and write a scan
       // the client can only learn through sync:since.
-      await w.nextStatus({ status: 'reconnecting', attempt: 2, nextDelayMs: 2000 }, 5000);
+      await w.nextStatus({ status: 'reconnecting', attempt: 2, nextDelayMs: 3000 }, 5000);
       const restarted = await h.startServer({ dataDir: own.dataDir, secret: own.secret, port: own.port });
       try {
         const missed = (await h.rest(restarted.url, 'POST', '/api/scans', { token, body: h.newScan() })).json;
