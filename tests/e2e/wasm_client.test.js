@@ -242,6 +242,36 @@ describe('the browser module (wasm) in Node over ws', () => {
     assert.equal(later, 0);
   });
 
+  it('a handler, an ack or getToken that throws is reported and the client carries on', async () => {
+    const reported = [];
+    const saved = globalThis.reportError;
+    globalThis.reportError = (e) => reported.push(e.message);
+    try {
+      const sub = user('thrower');
+      const token = h.mintToken(server.secret, { sub });
+      let calls = 0;
+      const w = open({ url: server.url, getToken: () => { if (++calls === 1) throw new Error('no token yet'); return token; } });
+      w.c.on('scan:created', () => { throw new Error('handler'); });
+      // The empty first token is refused (unauthorized); connect() asks again.
+      await w.waitStatus({ status: 'disconnected', reason: 'unauthorized' });
+      assert.equal(calls, 1);
+      w.c.connect();
+      await w.waitStatus({ status: 'connected' });
+      const { err } = await h.withDeadline(new Promise((resolve) => {
+        w.c.emit('scan:create', h.newScan(), (e, ...args) => { resolve({ err: e, args }); throw new Error('ack'); });
+      }), h.DEFAULT_DEADLINE_MS, 'ack');
+      assert.equal(err, null);
+      const made = await h.rest(server.url, 'POST', '/api/scans', { token, body: h.newScan() });
+      await w.waitEvent('scan:created', (s) => s.id === made.json.id);
+      assert.equal(w.scanIds().length, 2);
+      // The ack and the broadcast of the same create may come in either order.
+      assert.deepEqual(reported.sort(), ['ack', 'handler', 'handler', 'no token yet']);
+      assert.equal(w.c.status().status, 'connected');
+    } finally {
+      globalThis.reportError = saved;
+    }
+  });
+
   it('options are checked: no url, or a scheme that is not http(s)/ws(s), throws', () => {
     assert.throws(() => createScanSync({ WebSocket }), TypeError);
     assert.throws(() => createScanSync({ url: 'ftp://127.0.0.1/', WebSocket }), /unsupported URL scheme/);
