@@ -12,7 +12,7 @@ PACKAGES=(
   python3 iproute2 util-linux  # the C ABI's ctypes test; the network monitor's namespace tests; prlimit
   nodejs npm
 )
-if [[ "${SCANSYNC_WITH_WASM:-1}" == 1 ]]; then PACKAGES+=(emscripten); fi
+if [[ "${SCANSYNC_WITH_WASM:-1}" == 1 ]]; then PACKAGES+=(emscripten binaryen); fi  # binaryen: wasm-opt for build-web.sh
 if [[ "${SCANSYNC_WITH_BROWSER:-0}" == 1 ]]; then PACKAGES+=(chromium); fi
 
 missing=()

@@ -7,6 +7,10 @@ cd "$(dirname "$0")/.."
 export CCACHE_DIR="${CCACHE_DIR:-$PWD/.cache/ccache}"
 JOBS="${JOBS:-$(nproc)}"
 
+# First, so that the configure below registers e2e.wasm_client (it needs the module).
+echo "== browser module: Emscripten (build/web)"
+./scripts/build-web.sh
+
 echo "== build (RelWithDebInfo)"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j "$JOBS"

@@ -1,14 +1,12 @@
-// NativeClient: executes the core's actions with Asio and feeds it what the
-// transport and the timer report, all on one strand.
+// NativeClient: a ClientDriver whose Platform is Asio (one strand, a
+// steady_timer) and Beast (net::WebSocketConnector).
 #include "scansync/client/native_client.h"
 
 #include <atomic>
-#include <future>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <thread>
-#include <variant>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -17,25 +15,44 @@
 #include <boost/asio/strand.hpp>
 
 #include "net/websocket_transport.h"
-#include "scansync/client/client_core.h"
+#include "scansync/client/client_driver.h"
 
 namespace scansync::client {
 
 namespace asio = boost::asio;
 
+namespace {
+
+// A Beast WebSocket as the driver's Transport. Dropping it does not end the
+// connection: close() or abort() does (pending operations keep it alive).
+class BeastTransport : public Transport {
+ public:
+  explicit BeastTransport(std::shared_ptr<net::WebSocketTransport> ws) : ws_(std::move(ws)) {}
+  void send(std::string frame) override { ws_->send(std::move(frame)); }
+  void close() override { ws_->close(); }
+  void abort() override { ws_->abort(); }
+
+ private:
+  std::shared_ptr<net::WebSocketTransport> ws_;
+};
+
+}  // namespace
+
 // Invariants:
 // - Everything below `strand` is touched only on the strand, under `call_mutex`.
 // - `alive` turns false once, in ~NativeClient; afterwards no input reaches
-//   the core and no user callback runs.
-// - `transport_generation` / `timer_generation` change whenever the core
-//   replaces or drops the transport / timer, so a completion belonging to an
-//   earlier one is recognised and ignored.
-struct NativeClient::Impl : std::enable_shared_from_this<NativeClient::Impl> {
+//   the driver, no user callback runs, and the Platform methods do nothing
+//   (the driver itself is destroyed by shutdown(), on the strand).
+// - `timer_generation` changes whenever the driver re-arms or cancels the
+//   timer, so a completion of an earlier wait is recognised and ignored.
+//   Transport completions need no such filter: the driver ignores reports
+//   for a TransportId it no longer uses.
+struct NativeClient::Impl : Platform, std::enable_shared_from_this<NativeClient::Impl> {
   Impl(asio::io_context& io, std::unique_ptr<asio::io_context> owned, NativeClientOptions& options)
       : owned_io(std::move(owned)),
         strand(asio::make_strand(io)),
         timer(strand),
-        core(std::move(options.core), std::move(options.tokens), [] { return Clock::now(); }) {}
+        driver(std::make_unique<ClientDriver>(std::move(options.core), std::move(options.tokens), *this)) {}
 
   // Owned io_context first: destroyed last, after everything bound to it.
   std::unique_ptr<asio::io_context> owned_io;
@@ -48,15 +65,12 @@ struct NativeClient::Impl : std::enable_shared_from_this<NativeClient::Impl> {
 
   asio::steady_timer timer;
   std::uint64_t timer_generation = 0;
-  ClientCore core;
   std::unique_ptr<net::WebSocketConnector> connector;
-  std::shared_ptr<net::WebSocketTransport> transport;
-  std::uint64_t transport_generation = 0;
+  std::unique_ptr<ClientDriver> driver;  // after what its Platform methods use
 
-  // Our subscription ids -> the core's (events, status) or our own handlers.
+  // Our subscription ids (handed out on any thread) -> the driver's.
   std::atomic<SubscriptionId> next_id{1};
-  std::map<SubscriptionId, SubscriptionId> core_ids;
-  std::map<SubscriptionId, TransportErrorHandler> transport_error_handlers;
+  std::map<SubscriptionId, SubscriptionId> driver_ids;
 
   struct Snapshot {
     StatusInfo status;
@@ -68,17 +82,21 @@ struct NativeClient::Impl : std::enable_shared_from_this<NativeClient::Impl> {
   mutable std::mutex snapshot_mutex;
   Snapshot snapshot;
 
-  // Runs `f` on the strand with the core, then executes what it asked for.
+  // Runs `f` on the strand with the driver (which executes what follows).
   template <class F>
   void run(F f) {
     asio::post(strand, [weak = weak_from_this(), f = std::move(f)]() mutable {
-      auto self = weak.lock();
-      if (!self) return;
-      std::lock_guard lock(self->call_mutex);
-      if (!self->alive) return;
-      f(*self);
-      self->pump();
+      if (auto self = weak.lock()) self->enter(f);
     });
+  }
+
+  // On the strand: `f` against the driver, unless the client is gone.
+  template <class F>
+  void enter(F& f) {
+    std::lock_guard lock(call_mutex);
+    if (!alive) return;
+    f(*this);
+    if (alive) refresh_snapshot();
   }
 
   // Wraps a user callback so that it never runs after ~NativeClient, even
@@ -96,104 +114,59 @@ struct NativeClient::Impl : std::enable_shared_from_this<NativeClient::Impl> {
 
   void refresh_snapshot() {
     std::lock_guard lock(snapshot_mutex);
-    snapshot.status = core.status();
-    snapshot.recovered = core.recovered();
-    snapshot.dropped = core.dropped_count();
-    snapshot.queued = core.queued_count();
+    snapshot.status = driver->status();
+    snapshot.recovered = driver->recovered();
+    snapshot.dropped = driver->dropped_count();
+    snapshot.queued = driver->queued_count();
+    snapshot.last_transport_error = driver->last_transport_error();
   }
 
-  void pump() {
-    while (alive) {
-      auto actions = core.take_actions();
-      if (actions.empty()) break;
-      for (auto& action : actions) {
-        if (!alive) return;
-        std::visit([this](auto& a) { execute(a); }, action);
-      }
-    }
-    refresh_snapshot();
-  }
-
-  void execute(OpenTransport& open) {
-    drop_transport(/*graceful=*/false);
-    const std::uint64_t generation = transport_generation;
-    auto weak = weak_from_this();
-    // Each handler re-checks liveness and generation: it belongs to exactly one transport.
-    auto input = [weak, generation](auto deliver) {
-      return [weak, generation, deliver](auto... args) {
-        auto self = weak.lock();
-        if (!self) return;
-        std::lock_guard lock(self->call_mutex);
-        if (!self->alive || generation != self->transport_generation) return;
-        deliver(*self, args...);
-        self->pump();
+  // ---- Platform (called by the driver, on the strand) ----
+  std::unique_ptr<Transport> open_transport(std::string_view query, TransportId id) override {
+    if (!alive) return nullptr;
+    // The transport runs its handlers on the strand, never from inside its own methods.
+    auto input = [weak = weak_from_this()](auto deliver) {
+      return [weak, deliver](auto... args) {
+        if (auto self = weak.lock()) {
+          auto f = [&](Impl& s) { deliver(s, args...); };
+          self->enter(f);
+        }
       };
     };
     net::TransportHandlers handlers;
-    handlers.on_open = input([](Impl& s) { s.core.on_transport_open(); });
-    handlers.on_text = input([](Impl& s, std::string_view text) { s.core.on_transport_text(text); });
-    handlers.on_binary = input([](Impl& s, std::string_view data) { s.core.on_transport_binary(data); });
-    handlers.on_closed = input([](Impl& s, std::string_view why) {
-      s.transport.reset();
-      ++s.transport_generation;
-      s.report_transport_error(why);
-      s.core.on_transport_closed(why);
-    });
-    transport = connector->open(open.query, std::move(handlers));
+    handlers.on_open = input([id](Impl& s) { s.driver->transport_opened(id); });
+    handlers.on_text = input([id](Impl& s, std::string_view text) { s.driver->transport_text(id, text); });
+    handlers.on_binary = input([id](Impl& s, std::string_view data) { s.driver->transport_binary(id, data); });
+    handlers.on_closed = input([id](Impl& s, std::string_view why) { s.driver->transport_closed(id, why); });
+    return std::make_unique<BeastTransport>(connector->open(query, std::move(handlers)));
   }
 
-  void execute(CloseTransport&) { drop_transport(/*graceful=*/true); }
-
-  void execute(SendText& send) {
-    if (transport) transport->send(std::move(send.frame));
-  }
-
-  void execute(ArmTimer& arm) {
+  void arm_timer(TimePoint deadline) override {
     const std::uint64_t generation = ++timer_generation;
-    timer.expires_at(arm.deadline);
+    if (!alive) return;
+    timer.expires_at(deadline);
     timer.async_wait([weak = weak_from_this(), generation](const boost::system::error_code& ec) {
       if (ec) return;
       auto self = weak.lock();
       if (!self) return;
-      std::lock_guard lock(self->call_mutex);
-      if (!self->alive || generation != self->timer_generation) return;
-      self->core.on_timer();
-      self->pump();
+      auto f = [generation](Impl& s) {
+        if (generation == s.timer_generation) s.driver->timer_fired();
+      };
+      self->enter(f);
     });
   }
 
-  void execute(CancelTimer&) {
+  void cancel_timer() override {
     ++timer_generation;
     timer.cancel();
   }
 
-  void drop_transport(bool graceful) {
-    ++transport_generation;
-    if (!transport) return;
-    if (graceful) {
-      transport->close();
-    } else {
-      transport->abort();
-    }
-    transport.reset();
-  }
-
-  void report_transport_error(std::string_view why) {
-    {
-      std::lock_guard lock(snapshot_mutex);
-      snapshot.last_transport_error = std::string(why);
-    }
-    // Copy: a handler may off() itself or others.
-    auto handlers = transport_error_handlers;
-    for (auto& [id, handler] : handlers) {
-      if (!alive) return;
-      handler(why);
-    }
-  }
+  TimePoint now() override { return Clock::now(); }
 
   // On the strand, after `alive` went false.
   void shutdown() {
-    drop_transport(/*graceful=*/false);
+    std::lock_guard lock(call_mutex);
+    driver.reset();  // aborts the transport, cancels the timer
     ++timer_generation;
     timer.cancel();
     if (owned_io) {
@@ -215,7 +188,7 @@ Result<std::shared_ptr<NativeClient::Impl>> make_impl(asio::io_context& io, std:
   auto connector = net::WebSocketConnector::create(impl->strand, std::move(*url), tls, max_payload);
   if (!connector) return connector.error();
   impl->connector = std::move(*connector);
-  impl->snapshot.status = impl->core.status();
+  impl->snapshot.status = impl->driver->status();
   return impl;
 }
 
@@ -259,33 +232,33 @@ NativeClient::~NativeClient() {
 }
 
 void NativeClient::connect() {
-  impl_->run([](Impl& s) { s.core.connect(); });
+  impl_->run([](Impl& s) { s.driver->connect(); });
 }
 
 void NativeClient::disconnect() {
-  impl_->run([](Impl& s) { s.core.disconnect(); });
+  impl_->run([](Impl& s) { s.driver->disconnect(); });
 }
 
 void NativeClient::emit(std::string event, std::string args_json, AckHandler ack) {
   impl_->run([event = std::move(event), args = std::move(args_json), ack = std::move(ack)](Impl& s) mutable {
     AckHandler wrapped;
     if (ack) wrapped = s.guarded(std::move(ack));
-    s.core.emit(event, args, std::move(wrapped));
+    s.driver->emit(event, args, std::move(wrapped));
   });
 }
 
 void NativeClient::set_online(bool online) {
-  impl_->run([online](Impl& s) { s.core.set_online(online); });
+  impl_->run([online](Impl& s) { s.driver->set_online(online); });
 }
 
 void NativeClient::set_foreground(bool foreground) {
-  impl_->run([foreground](Impl& s) { s.core.set_foreground(foreground); });
+  impl_->run([foreground](Impl& s) { s.driver->set_foreground(foreground); });
 }
 
 SubscriptionId NativeClient::on(std::string event, EventHandler handler) {
   const SubscriptionId id = impl_->next_id++;
   impl_->run([id, event = std::move(event), handler = std::move(handler)](Impl& s) mutable {
-    s.core_ids[id] = s.core.on(std::move(event), s.guarded(std::move(handler)));
+    s.driver_ids[id] = s.driver->on(std::move(event), s.guarded(std::move(handler)));
   });
   return id;
 }
@@ -293,7 +266,7 @@ SubscriptionId NativeClient::on(std::string event, EventHandler handler) {
 SubscriptionId NativeClient::on_status(StatusHandler handler) {
   const SubscriptionId id = impl_->next_id++;
   impl_->run([id, handler = std::move(handler)](Impl& s) mutable {
-    s.core_ids[id] = s.core.on_status(s.guarded(std::move(handler)));
+    s.driver_ids[id] = s.driver->on_status(s.guarded(std::move(handler)));
   });
   return id;
 }
@@ -301,18 +274,17 @@ SubscriptionId NativeClient::on_status(StatusHandler handler) {
 SubscriptionId NativeClient::on_transport_error(TransportErrorHandler handler) {
   const SubscriptionId id = impl_->next_id++;
   impl_->run([id, handler = std::move(handler)](Impl& s) mutable {
-    s.transport_error_handlers[id] = s.guarded(std::move(handler));
+    s.driver_ids[id] = s.driver->on_transport_error(s.guarded(std::move(handler)));
   });
   return id;
 }
 
 void NativeClient::off(SubscriptionId id) {
   impl_->run([id](Impl& s) {
-    if (auto it = s.core_ids.find(id); it != s.core_ids.end()) {
-      s.core.off(it->second);
-      s.core_ids.erase(it);
+    if (auto it = s.driver_ids.find(id); it != s.driver_ids.end()) {
+      s.driver->off(it->second);
+      s.driver_ids.erase(it);
     }
-    s.transport_error_handlers.erase(id);
   });
 }
 

@@ -1,6 +1,6 @@
 #pragma once
-// The native Socket.IO client: a ClientCore driven over a Boost.Beast
-// WebSocket (TCP, or TLS with OpenSSL).
+// The native Socket.IO client: a ClientDriver (client_driver.h) whose
+// Platform is Asio and a Boost.Beast WebSocket (TCP, or TLS with OpenSSL).
 //
 // Threading: each client has one strand; every callback (status, events,
 // acks, transport errors) runs on it, never two at once. The public methods
@@ -21,6 +21,7 @@
 #include <string_view>
 #include <system_error>
 
+#include "scansync/client/client_driver.h"  // TransportErrorHandler
 #include "scansync/client/types.h"
 #include "scansync/result.h"
 
@@ -64,9 +65,6 @@ struct NativeClientOptions {
   TlsOptions tls;
   std::size_t max_payload = 1'000'000;  // largest WebSocket message accepted (Engine.IO maxPayload)
 };
-
-// Why the transport failed or closed, e.g. "tls handshake: certificate verify failed".
-using TransportErrorHandler = std::function<void(std::string_view why)>;
 
 class NativeClient {
  public:
