@@ -4,7 +4,8 @@
 //
 // URL fragment: #token=<jwt> signs in (else the sign-in field does);
 // &server=<http(s) origin> talks to a gateway other than the page's origin
-// (an app served elsewhere, allowed by the gateway's --cors-origin).
+// (an app served elsewhere, allowed by the gateway's --cors-origin);
+// &backoff=<ms> sets the first reconnect delay (tests; default 1 s).
 //
 // window.scansyncPage exposes what the browser tests read: every status
 // the client reported, how many client handlers ran, and mount/unmount.
@@ -19,7 +20,8 @@ const wsUrl = `${server.protocol === 'https:' ? 'wss' : 'ws'}://${server.host}`;
 const cache = new QueryCache();
 const liveRoot = document.getElementById('live');
 const toggle = document.getElementById('toggle-live');
-const page = { statuses: [], handlerRuns: 0, mounted: false, mount, unmount };
+const backoffMs = Number(params.get('backoff')) || 0;
+const page = { statuses: [], events: [], handlerRuns: 0, mounted: false, mount, unmount };
 window.scansyncPage = page;
 let token = params.get('token') || sessionStorage.getItem('scansync-token') || '';
 let view = null;
@@ -78,7 +80,7 @@ function remove(v, id) {
 function mount() {
   if (view || !token) return;
   const getToken = () => token;
-  const client = createScanSync({ url: wsUrl, getToken });
+  const client = createScanSync({ url: wsUrl, getToken, ...(backoffMs ? { backoff: { initialMs: backoffMs } } : {}) });
   const binding = bindScanQueries({ client, queryClient: cache, getToken, apiBase: server.origin });
   const v = {
     client, binding, deleting: new Set(),
@@ -94,7 +96,7 @@ function mount() {
   v.statusId = client.onStatus(onStatus);
   v.stopList = cache.observe(binding.queryOptions(), (state) => renderList(v, state));
   // Every event the client delivers counts, whichever handler it is for.
-  v.countId = client.on('*', counted(() => {}));
+  v.countId = client.on('*', counted((event, arg) => page.events.push({ event, id: arg?.id ?? null, seq: arg?.seq ?? null })));
   liveRoot.replaceChildren(v.status, v.error, v.list);
   view = v;
   page.mounted = true;

@@ -11,17 +11,21 @@ const params = new URLSearchParams(location.hash.slice(1));
 const server = new URL(params.get('server') || location.origin);
 const wsUrl = `${server.protocol === 'https:' ? 'wss' : 'ws'}://${server.host}`;
 const token = params.get('token') || '';
-const page = { statuses: [], handlerRuns: 0, mounted: false };
+const backoffMs = Number(params.get('backoff')) || 0;
+const page = { statuses: [], events: [], handlerRuns: 0, mounted: false };
 window.scansyncPage = page;
 
 // The page's client factory: createScanSync, with every handler counted so
 // a test can prove none runs after unmount.
 function createCountedClient(options) {
-  const client = createScanSync(options);
+  const client = createScanSync({ ...options, ...(backoffMs ? { backoff: { initialMs: backoffMs } } : {}) });
   const count = (fn) => (...args) => { page.handlerRuns++; return fn(...args); };
   return {
     ...client,
-    on: (event, fn) => client.on(event, count(fn)),
+    on: (event, fn) => client.on(event, count((...args) => {
+      page.events.push({ event, id: args[0]?.id ?? null, seq: args[0]?.seq ?? null });
+      return fn(...args);
+    })),
     onStatus: (fn) => client.onStatus(count((...a) => { page.statuses.push({ ...client.status(), at: Date.now() }); return fn(...a); })),
     off: (id) => client.off(id),
     emit: (...args) => client.emit(...args),

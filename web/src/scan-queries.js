@@ -140,6 +140,8 @@ export function bindScanQueries({ client, queryClient, getToken, apiBase = '', f
     client.on('scan:created', (scan) => onChange(createdChange(scan))),
     client.on('scan:deleted', (event) => onChange(deletedChange(event))),
     client.on('connect', () => { refetchAll(); }),
+    // The module's own catch-up found another history on the server.
+    client.on('sync:reset', () => { refetchAll(); }),
   ];
 
   return {
