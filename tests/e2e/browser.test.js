@@ -7,7 +7,7 @@
 // the gateway itself when it has --web-root, else from a static server of
 // this test (another origin, as an app served elsewhere). A screenshot of
 // each state goes to the folder printed at the start.
-const { describe, it, before, after } = require('node:test');
+const { describe, it, before, after, afterEach } = require('node:test');
 const assert = require('node:assert/strict');
 const { spawn } = require('node:child_process');
 const crypto = require('node:crypto');
@@ -19,7 +19,7 @@ const { chromium } = require('playwright-core');
 const h = require('./lib/harness');
 const { scansyncBin } = require('./lib/watch');
 
-const WEB_ROOT = process.env.SCANSYNC_WEB_ROOT || path.join(h.REPO, 'build', 'web');
+const WEB_ROOT = process.env.SCANSYNC_WEB_DIR || path.join(h.REPO, 'build', 'web');
 const SHOTS = process.env.SCANSYNC_SCREENSHOT_DIR || path.join(path.dirname(WEB_ROOT), 'browser-screenshots');
 const CHROMIUM = process.env.SCANSYNC_CHROMIUM || '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -61,6 +61,13 @@ after(async () => {
   }
 });
 
+// A test that failed half-way leaves its pages: close them (bounded).
+const contexts = new Set();
+afterEach(async () => {
+  for (const c of contexts) await h.withDeadline(c.close(), 5000, 'a browser context to close').catch(() => {});
+  contexts.clear();
+});
+
 // The web root over plain HTTP on a free port: the "other origin".
 function serveStatic(root) {
   const types = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm' };
@@ -100,6 +107,7 @@ function pageUrl(gw, file, token, o = {}) {
 
 async function openPage(gw, file, token, o = {}) {
   const context = await browser.newContext();
+  contexts.add(context);
   const page = await context.newPage();
   page.logs = [];
   page.on('console', (m) => page.logs.push(`${m.type()}: ${m.text()}`));
@@ -112,7 +120,7 @@ async function openPage(gw, file, token, o = {}) {
   });
   if (o.route) await o.route(page);
   await page.goto(pageUrl(gw, file, token, o));
-  page.close = ((close) => async () => { await close.call(page); await context.close(); })(page.close);
+  page.close = async () => { contexts.delete(context); await context.close(); };
   page.context2 = context;
   return page;
 }
@@ -246,19 +254,37 @@ for (const [label, file] of Object.entries(PAGES)) {
       let pushSeen;
       const pushed = new Promise((resolve) => { pushSeen = resolve; });
       let raced = false;
-      let held = 0;
+      let issued = 0;
+      let answered = 0;
+      const isList = (url) => /\/api\/scans\?limit=/.test(url);
       const page = await openPage(gw, file, token, {
         // Every list request made before the push arrived is answered with
         // what the server said then, after the push: the fetch and the push race.
-        route: (p) => p.route(/\/api\/scans\?limit=/, async (route) => {
-          if (raced) return route.continue();
-          held++;
-          const response = await route.fetch();
-          await pushed;
-          return route.fulfill({ response });
-        }),
+        route: async (p) => {
+          p.on('request', (r) => { if (!raced && isList(r.url())) issued++; });
+          await p.route((url) => isList(url.href), async (route) => {
+            if (raced) return route.continue();
+            let response;
+            try {
+              response = await route.fetch();  // the server has answered: the scan comes after
+            } finally {
+              answered++;
+            }
+            await pushed;
+            return route.fulfill({ response }).catch(() => {});  // a superseded fetch was aborted
+          });
+        },
       });
-      await h.withDeadline((async () => { while (held === 0) await new Promise((r) => setImmediate(r)); })(), 5000, 'list request');
+      // Connected (so the reconnect refetch has been asked too), a list fetch
+      // in flight, and every list request the browser sent answered by the server.
+      await page.waitForFunction(() => window.scansyncPage.statuses.some((s) => s.status === 'connected'), null, { timeout: 5000 });
+      await h.withDeadline((async () => {
+        for (;;) {
+          const inFlight = await page.evaluate(() => window.scansyncPage.stats?.listInFlight ?? 0);
+          if (inFlight > 0 && issued > 0 && answered === issued) return;
+          await new Promise((r) => setImmediate(r));
+        }
+      })(), 5000, 'the list replies held');
       const racing = await createScan(gw, token);
       await page.waitForFunction((id) => window.scansyncPage.events.some((e) => e.id === id), racing.id, { timeout: 5000 });
       raced = true;

@@ -100,6 +100,7 @@ function mount() {
   liveRoot.replaceChildren(v.status, v.error, v.list);
   view = v;
   page.mounted = true;
+  page.stats = binding.stats;
   onStatus();
   if (!navigator.onLine) client.setOnline(false);
   toggle.textContent = 'Unmount live view';

@@ -54,7 +54,12 @@ function ScanList() {
 }
 
 function Mounted() {
-  useEffect(() => { page.mounted = true; return () => { page.mounted = false; }; }, []);
+  const { binding } = useScanSync();
+  useEffect(() => {
+    page.mounted = true;
+    page.stats = binding.stats;
+    return () => { page.mounted = false; };
+  }, [binding]);
   return null;
 }
 

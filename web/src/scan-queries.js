@@ -30,7 +30,7 @@ export function bindScanQueries({ client, queryClient, getToken, apiBase = '', f
   let pending = [];            // live changes held behind a gap
   let catchingUp = false;
   let disposed = false;
-  const stats = { applied: 0, ignored: 0, catchUps: 0, refetches: 0, syncRequests: [] };
+  const stats = { listFetches: 0, listInFlight: 0, applied: 0, ignored: 0, catchUps: 0, refetches: 0, syncRequests: [] };
 
   const authHeaders = async () => ({ authorization: `Bearer ${await getToken()}` });
   async function getJson(path, signal) {
@@ -59,11 +59,14 @@ export function bindScanQueries({ client, queryClient, getToken, apiBase = '', f
   async function queryFn({ signal } = {}) {
     const buffer = [];
     inflight.add(buffer);
+    stats.listFetches++;
+    stats.listInFlight = inflight.size;
     let reply;
     try {
       reply = await getJson(`/api/scans?limit=${limit}`, signal);
     } finally {
       inflight.delete(buffer);
+      stats.listInFlight = inflight.size;
     }
     const before = list();
     const { list: merged, pending: gapped } = applyLive(listFromReply(reply), buffer);

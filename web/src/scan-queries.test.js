@@ -244,6 +244,17 @@ for (const [name, make] of Object.entries(IMPLEMENTATIONS)) {
       h.close();
     });
 
+    it("the module's sync:reset (another history found by its own catch-up) refetches the list", async () => {
+      const h = setup(make, { scans: 2 });
+      await h.loaded();
+      h.history.reset('epoch-2');
+      h.history.create();
+      h.client.push('sync:reset', { epoch: 'epoch-2' });
+      await until(() => h.data().epoch === 'epoch-2', 'refetched');
+      assert.equal(h.ids().length, 1);
+      h.close();
+    });
+
     it('cursor_expired refetches everything', async () => {
       const h = setup(make, { scans: 2 });
       await h.loaded();
