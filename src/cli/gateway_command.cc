@@ -7,7 +7,7 @@
 //                    [--rest-rate R] [--rest-burst B] [--socket-rate R] [--socket-burst B]
 //                    [--max-connections N] [--write-timeout MS] [--max-pending-handshakes N]
 //                    [--max-pending-per-address N] [--max-scans-per-user N] [--max-token-ttl 30d]
-//                    [--durability full|normal]
+//                    [--durability full|normal] [--cors-origin ORIGIN]... [--web-root DIR]
 //
 // Once listening it prints exactly one JSON line on stdout,
 // {"type":"listening","host":"127.0.0.1","port":N} (--port 0 picks a free
@@ -33,6 +33,7 @@
 
 #include "auth/token_ttl.h"
 #include "cli/commands.h"
+#include "gateway/cors_policy.h"
 #include "scansync/auth/jwt.h"
 #include "scansync/gateway/gateway.h"
 
@@ -65,6 +66,8 @@ struct GatewayCliOptions {
   std::size_t max_scans_per_user = 100000;
   std::string max_token_ttl = "30d";
   std::string durability = "full";
+  std::vector<std::string> cors_origins;
+  std::string web_root;  // empty: the build tree's web/, then <exe dir>/../share/scansync/web
   bool conformance = false;
 };
 
@@ -124,6 +127,22 @@ int run_gateway(const GatewayCliOptions& o) {
       return 2;
     }
     g.max_token_ttl_s = *ttl;
+  }
+  for (const auto& origin : o.cors_origins) {
+    if (origin == "*") continue;
+    if (auto c = gateway::canonical_origin(origin); !c) {
+      log_error("cors_origin", "\"" + origin + "\": " + c.error().message());
+      return 2;
+    }
+  }
+  g.cors_origins = o.cors_origins;
+  if (!o.web_root.empty()) {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(o.web_root, ec)) {
+      log_error("web_root", o.web_root + ": not a folder");
+      return 2;
+    }
+    g.web_root = o.web_root;
   }
   raise_descriptor_limit();
   g.max_connections = o.max_connections;  // 0: sized from the (raised) limit
@@ -262,6 +281,15 @@ void register_gateway(CLI::App& app) {
                   "full: sync the WAL before acking (survives power loss); normal: survives a killed process")
       ->check(CLI::IsMember({"full", "normal"}))
       ->capture_default_str();
+  cmd->add_option("--cors-origin", o->cors_origins,
+                  "A browser origin (scheme://host[:port]) allowed to use the gateway from another site: CORS on "
+                  "polling and REST, the WebSocket Origin check; repeatable; * allows any origin without credentials "
+                  "(default: none)")
+      ->expected(1)
+      ->take_all();
+  cmd->add_option("--web-root", o->web_root,
+                  "Folder whose files are served at / (default: the build tree's web/, then "
+                  "<exe dir>/../share/scansync/web)");
   cmd->add_flag("--conformance", o->conformance,
                 "Behave like the reference servers of the protocol test suites (no JWT, no database)");
   cmd->callback([o] { set_exit_code(run_gateway(*o)); });

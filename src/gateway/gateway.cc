@@ -240,8 +240,33 @@ Gateway::~Gateway() {
   if (impl_) impl_->stop("server shutting down");
 }
 
+namespace {
+
+// The folder the page is served from, or why there is none.
+void find_web_root(Gateway::Impl& impl) {
+  if (!impl.opts.web_root.empty()) {
+    impl.web_root = WebRoot::at(impl.opts.web_root);
+    if (!impl.web_root) impl.web_unavailable = impl.opts.web_root.string() + " is not a folder";
+    return;
+  }
+  std::string tried;
+  for (const auto& dir : default_web_roots()) {
+    impl.web_root = WebRoot::at(dir);
+    if (impl.web_root) return;
+    tried += (tried.empty() ? "" : ", ") + dir.lexically_normal().string();
+  }
+  impl.web_unavailable = "no web root given (--web-root) and none of " + tried +
+                         " exists (scripts/build-web.sh builds the page)";
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Gateway>> Gateway::start(asio::io_context& io, GatewayOptions options) {
+  auto cors = CorsPolicy::from(options.cors_origins);
+  if (!cors) return cors.error();
   auto impl = std::make_shared<Impl>(io, std::move(options));
+  impl->cors = std::move(*cors);
+  find_web_root(*impl);
   if (impl->opts.conformance) {
     impl->app = std::make_unique<ConformanceApp>();
   } else {
@@ -283,6 +308,11 @@ Result<std::unique_ptr<Gateway>> Gateway::start(asio::io_context& io, GatewayOpt
   impl->bound_port = impl->acceptor.local_endpoint(ec).port();
   impl->accept();
   impl->log("listening", impl->opts.host + ":" + std::to_string(impl->bound_port));
+  if (impl->web_root) {
+    impl->log("web_root", impl->web_root->dir().string());
+  } else {
+    impl->log("web_page_unavailable", impl->web_unavailable);
+  }
   return std::unique_ptr<Gateway>(new Gateway(std::move(impl)));
 }
 

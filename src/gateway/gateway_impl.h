@@ -19,10 +19,12 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "gateway/application.h"
+#include "gateway/cors_policy.h"
 #include "gateway/engine_session.h"
 #include "gateway/http_routes.h"
 #include "gateway/pending_handshakes.h"
 #include "gateway/rate_limiter.h"
+#include "gateway/web_root.h"
 #include "scansync/auth/jwt.h"
 #include "scansync/gateway/gateway.h"
 
@@ -105,6 +107,9 @@ class Gateway::Impl : public std::enable_shared_from_this<Gateway::Impl> {
   auth::VerifierOptions verifier;
   RateLimiter rest_limiter;  // REST requests per user (429 past it)
   PendingHandshakes pending;  // sessions not admitted yet, by remote address
+  CorsPolicy cors;            // from opts.cors_origins
+  std::optional<WebRoot> web_root;  // none: the page is not served
+  std::string web_unavailable;      // why web_root is none (for the 404 and the log)
   std::size_t max_connections = 0;
   boost::asio::ip::tcp::acceptor acceptor;
   boost::asio::steady_timer accept_pause;  // out of descriptors: accepting resumes when it fires

@@ -16,6 +16,7 @@
 #include <boost/asio/write.hpp>
 #include <chrono>
 #include <filesystem>
+#include <mutex>
 #include <random>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -103,6 +104,30 @@ TEST(GatewayServer, HealthzAndUnknownPaths) {
   auto missing = exchange(g.port(), "GET", "/nothing");
   EXPECT_EQ(missing.status, 404);
   EXPECT_NE(missing.body.find("not_found"), std::string::npos);
+}
+
+TEST(GatewayServer, WithoutAWebRootThePageIs404AndSaysWhy) {
+  // start() logs on the calling thread; later lines come from the loop's.
+  struct Log {
+    std::mutex mu;
+    std::vector<std::string> lines;
+  };
+  auto log = std::make_shared<Log>();
+  GatewayOptions o = conformance();
+  o.web_root = std::filesystem::temp_directory_path() / "scansync-no-such-web-root";
+  o.log = [log](std::string_view l) {
+    std::lock_guard lock(log->mu);
+    log->lines.emplace_back(l);
+  };
+  RunningGateway g(o);
+  auto page = exchange(g.port(), "GET", "/");
+  EXPECT_EQ(page.status, 404);
+  EXPECT_NE(page.body.find("the web page is not available: "), std::string::npos) << page.body;
+  EXPECT_NE(page.body.find("scansync-no-such-web-root is not a folder"), std::string::npos) << page.body;
+  EXPECT_EQ(exchange(g.port(), "GET", "/healthz").status, 200);
+  std::lock_guard lock(log->mu);
+  ASSERT_GE(log->lines.size(), 2u);
+  EXPECT_NE(log->lines[1].find(R"("type":"web_page_unavailable")"), std::string::npos) << log->lines[1];
 }
 
 TEST(GatewayServer, EngineIoErrorsAre400WithTheReferenceBody) {

@@ -12,7 +12,12 @@ Route route_of(std::string_view path, bool conformance) {
   if (conformance && (path.rfind("/engine.io/", 0) == 0 || path == "/engine.io")) return Route::raw_engine;
   if (path == "/api/scans" || path.rfind("/api/scans/", 0) == 0) return Route::scans_api;
   if (path == "/healthz") return Route::healthz;
-  return Route::not_found;
+  // The API's namespace and the protocol suites' path never fall through to files.
+  if (path == "/api" || path.rfind("/api/", 0) == 0 || path == "/engine.io" || path.rfind("/engine.io/", 0) == 0) {
+    return Route::not_found;
+  }
+  if (path.empty() || path.front() != '/') return Route::not_found;
+  return Route::web_page;
 }
 
 std::optional<std::string> bearer_token(std::string_view authorization) {

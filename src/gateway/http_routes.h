@@ -12,6 +12,7 @@ enum class Route {
   raw_engine, // /engine.io/: bare Engine.IO echo (conformance mode only)
   scans_api,  // /api/scans, /api/scans/<id>
   healthz,    // /healthz
+  web_page,   // any other absolute path outside /api: a file of the web root
   not_found,
 };
 

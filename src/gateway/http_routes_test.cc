@@ -15,8 +15,13 @@ TEST(HttpRoutes, Paths) {
   EXPECT_EQ(route_of("/api/scansx", false), Route::not_found);
   EXPECT_EQ(route_of("/api", false), Route::not_found);
   EXPECT_EQ(route_of("/healthz", false), Route::healthz);
-  EXPECT_EQ(route_of("/", false), Route::not_found);
+  EXPECT_EQ(route_of("/api/other", false), Route::not_found) << "the API's namespace is not files";
+  EXPECT_EQ(route_of("/engine.io/x", false), Route::not_found);
+  EXPECT_EQ(route_of("/", false), Route::web_page);
+  EXPECT_EQ(route_of("/app.js", false), Route::web_page);
+  EXPECT_EQ(route_of("/healthz/x", false), Route::web_page);
   EXPECT_EQ(route_of("", false), Route::not_found);
+  EXPECT_EQ(route_of("*", false), Route::not_found);
 }
 
 TEST(HttpRoutes, BearerToken) {

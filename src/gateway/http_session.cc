@@ -1,6 +1,7 @@
 // One accepted TCP connection speaking HTTP/1.1: routes each request to the
-// Engine.IO long-polling transport, the REST API, /healthz, or hands the
-// connection to a WebSocket (ws_session.cc).
+// Engine.IO long-polling transport, the REST API, /healthz, the web page's
+// files, or hands the connection to a WebSocket (ws_session.cc). CORS
+// headers come from the gateway's CorsPolicy, on every answer alike.
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -8,6 +9,7 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include "gateway/beast_adapters.h"
+#include "gateway/web_files.h"
 
 namespace scansync::gateway {
 namespace {
@@ -121,9 +123,52 @@ class HttpSession final : public PollWaiter, public Closable, public std::enable
                                    self->respond(a.status, a.content_type, std::move(a.body));
                                  });
       }
+      case Route::web_page:
+        return serve_web_file(target.path);
       case Route::not_found:
         return respond(404, "application/json", api_error("not_found", "no such resource"));
     }
+  }
+
+  // A file of the web root. Read whole on the loop: WebRoot bounds the size.
+  void serve_web_file(std::string_view path) {
+    const bool head = req_.method() == http::verb::head;
+    if (!head && req_.method() != http::verb::get) {
+      start_response(405, "application/json");
+      res_.set(http::field::allow, "GET, HEAD");
+      return send(api_error("method_not_allowed", "the web page takes GET and HEAD"));
+    }
+    if (!impl_->web_root) {
+      return respond(404, "application/json", api_error("not_found", "the web page is not available: " + impl_->web_unavailable));
+    }
+    const auto relative = web_file_path(path);
+    if (!relative) return respond(404, "application/json", api_error("not_found", "no such file"));
+    auto file = impl_->web_root->read(*relative, accepts_gzip(req_[http::field::accept_encoding]));
+    if (!file) {
+      if (file.error() == WebFileError::not_found) {
+        return respond(404, "application/json", api_error("not_found", "no such file"));
+      }
+      impl_->log("web_file_error", *relative + ": " + file.error().message());
+      return respond(500, "application/json", api_error("internal", file.error().message()));
+    }
+    const std::string etag = entity_tag(file->size, file->mtime_ns, file->gzip);
+    const std::int64_t mtime_s = file->mtime_ns / 1000000000;
+    const bool unchanged =
+        not_modified(req_[http::field::if_none_match], req_[http::field::if_modified_since], etag, mtime_s);
+    start_response(unchanged ? 304 : 200, unchanged ? "" : content_type_of(*relative));
+    // File names carry no content hash: every use revalidates (a 304 is cheap).
+    res_.set(http::field::cache_control, "no-cache");
+    res_.set(http::field::etag, etag);
+    res_.set(http::field::last_modified, http_date(mtime_s));
+    res_.set("X-Content-Type-Options", "nosniff");
+    add_vary("Accept-Encoding");
+    if (unchanged) return send({}, true, false);
+    if (file->gzip) res_.set(http::field::content_encoding, "gzip");
+    if (head) {
+      res_.content_length(file->size);
+      return send({}, true, false);
+    }
+    send(std::move(file->body));
   }
 
   auto lookup() {
@@ -137,6 +182,12 @@ class HttpSession final : public PollWaiter, public Closable, public std::enable
   void handle_upgrade(Route route, const Target& target) {
     if (route != Route::engine && route != Route::raw_engine) {
       return respond(404, "application/json", api_error("not_found", "no such resource"), false);
+    }
+    // Browsers let any page open a WebSocket anywhere: the Origin check is
+    // what stops another site from using the visitor's connection.
+    if (!impl_->cors.allows_websocket(req_[http::field::origin], req_[http::field::host])) {
+      return respond(http_status_of(EngineError::forbidden), "application/json", error_body(EngineError::forbidden),
+                     false);
     }
     if (impl_->stopped) return respond(503, "text/html", "Server shutting down", false);
     auto query = parse_query(target.query);
@@ -227,29 +278,42 @@ class HttpSession final : public PollWaiter, public Closable, public std::enable
   }
 
   void respond(int status, std::string_view content_type, std::string body, bool keep_alive = true) {
+    start_response(status, content_type);
+    send(std::move(body), keep_alive);
+  }
+
+  // The status line and the headers every answer has (CORS among them).
+  void start_response(int status, std::string_view content_type) {
     res_ = {};
     res_.version(req_.version() ? req_.version() : 11);
     res_.result(static_cast<unsigned>(status));
     if (!content_type.empty()) res_.set(http::field::content_type, content_type);
     res_.set(http::field::cache_control, "no-store");
-    auto origin = req_[http::field::origin];
-    if (!origin.empty()) {
-      res_.set(http::field::access_control_allow_origin, origin);
-      res_.set(http::field::access_control_allow_credentials, "true");
-      res_.set(http::field::vary, "Origin");
-    } else {
-      res_.set(http::field::access_control_allow_origin, "*");
-    }
-    if (req_.method() == http::verb::options) {
-      res_.set(http::field::access_control_allow_methods, "GET, POST, DELETE, OPTIONS");
-      res_.set(http::field::access_control_allow_headers, "Authorization, Content-Type");
-      res_.set(http::field::access_control_max_age, "86400");
+    const auto cors = impl_->cors.answer(req_[http::field::origin]);
+    if (impl_->cors.varies_by_origin()) add_vary("Origin");
+    if (!cors.allow_origin.empty()) {
+      res_.set(http::field::access_control_allow_origin, cors.allow_origin);
+      if (cors.allow_credentials) res_.set(http::field::access_control_allow_credentials, "true");
+      if (req_.method() == http::verb::options) {  // a preflight
+        res_.set(http::field::access_control_allow_methods, "GET, POST, DELETE, OPTIONS");
+        res_.set(http::field::access_control_allow_headers, "Authorization, Content-Type");
+        res_.set(http::field::access_control_max_age, "86400");
+      }
     }
     if (status == 401) res_.set(http::field::www_authenticate, "Bearer");
     if (status == 503) res_.set(http::field::retry_after, "1");
+  }
+
+  void add_vary(std::string_view field) {
+    const auto current = res_[http::field::vary];
+    res_.set(http::field::vary, current.empty() ? std::string(field) : std::string(current) + ", " + std::string(field));
+  }
+
+  // with_length false: the Content-Length already set (HEAD) or none (304) stays.
+  void send(std::string body, bool keep_alive = true, bool with_length = true) {
     res_.keep_alive(keep_alive && req_.keep_alive() && !impl_->stopped);
     res_.body() = std::move(body);
-    res_.prepare_payload();
+    if (with_length) res_.prepare_payload();
     stream_.expires_after(std::chrono::milliseconds(impl_->opts.write_timeout_ms));
     http::async_write(stream_, res_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
       if (!ec && self->linger_) return self->drain_and_close();

@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 
@@ -66,6 +67,18 @@ struct GatewayOptions {
   // arriving in one event-loop turn are committed together either way.
   enum class Durability { full, normal };
   Durability durability = Durability::full;
+  // Browser origins on other sites allowed to use the gateway: answered with
+  // CORS (polling transport, REST, preflight) and let through the WebSocket
+  // handshake's Origin check. Each is an origin ("https://app.example:8443",
+  // compared as RFC 6454 serialises it) or "*": any origin, answered
+  // without credentials. Empty: no CORS answer, WebSocket Origin unchecked.
+  // A value that is not an origin fails start() (category "scansync.cors").
+  std::vector<std::string> cors_origins;
+  // The folder whose files the gateway serves at / (GET and HEAD; "/" is its
+  // index.html). Empty: the first folder that exists of the build tree's
+  // web/ and <exe dir>/../share/scansync/web. No folder: / answers 404 and
+  // start() logs one web_page_unavailable line saying why.
+  std::filesystem::path web_root;
   // Behave like the reference servers of the protocol test suites (echo
   // events, namespaces "/" and "/custom", raw Engine.IO echo on /engine.io/),
   // without JWT or database.
