@@ -354,7 +354,7 @@ for (const [label, file] of Object.entries(PAGES)) {
       await shot(ok, name('cors-allowed'));
       await ok.close();
 
-      const refused = await gateway({ args: ['--cors-origin', 'http://elsewhere.example'] });
+      const refused = await gateway();  // no --cors-origin: no origin but its own
       const token2 = h.mintToken(refused.secret, { sub: user('heidi') });
       await createScan(refused, token2);
       const no = await openPage(refused, file, token2, { otherOrigin: true });

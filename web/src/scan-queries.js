@@ -152,14 +152,15 @@ export function bindScanQueries({ client, queryClient, getToken, apiBase = '', f
     queryFn,
     // Options for useQuery / QueryObserver / QueryCache.observe. The socket
     // keeps the list fresh, so it never goes stale by time; an auth failure
-    // is not retried (the status shows it).
+    // is not retried (the status shows it), anything else once, after 500 ms.
     queryOptions() {
       return {
         queryKey: SCANS_KEY,
         queryFn,
         staleTime: Infinity,
         refetchOnWindowFocus: false,
-        retry: (count, err) => err?.status !== 401 && count < 2,
+        retry: (count, err) => err?.status !== 401 && count < 1,
+        retryDelay: 500,
       };
     },
     stats,
