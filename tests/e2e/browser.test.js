@@ -196,6 +196,8 @@ for (const [label, file] of Object.entries(PAGES)) {
       const token = h.mintToken(gw.secret, { sub });
       const page = await openPage(gw, file, token);
       await waitTone(page, 'green', 'Connected');
+      assert.equal((await page.locator('.scansync-status').textContent()).trim(), 'Connected');
+      assert.equal(await page.locator('.scansync-status').getAttribute('aria-live'), 'polite');
       await shot(page, name('connected'));
       const device = startDevice(gw, token);
       const scan = await device.scan(`DEVICE-${crypto.randomBytes(3).toString('hex')}`);

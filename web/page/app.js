@@ -47,10 +47,10 @@ function renderStatus(node, status) {
   node.className = `scansync-status scansync-${d.tone}`;
   node.dataset.tone = d.tone;
   node.dataset.status = status.status;
-  node.replaceChildren(
-    el('span', { class: 'scansync-dot', 'aria-hidden': 'true' }),
-    d.spinner ? el('span', { class: 'scansync-spinner', 'aria-hidden': 'true' }) : null,
-    el('span', { class: 'scansync-status-text' }, d.text));
+  const parts = [el('span', { class: 'scansync-dot', 'aria-hidden': 'true' })];
+  if (d.spinner) parts.push(el('span', { class: 'scansync-spinner', 'aria-hidden': 'true' }));
+  parts.push(el('span', { class: 'scansync-status-text' }, d.text));
+  node.replaceChildren(...parts);
 }
 
 function renderList(v, state) {
