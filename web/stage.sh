@@ -11,7 +11,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out="${1:-build/web}"
-modules="${NODE_PATH:-$PWD/interop/node_modules}"
+# Not NODE_PATH: build-web.sh points that at Debian's modules for emscripten.
+modules="${SCANSYNC_NODE_MODULES:-$PWD/interop/node_modules}"
 [[ -d "$modules/react" && -d "$modules/@tanstack/react-query" ]] ||
   { echo "web/stage.sh: $modules lacks react / @tanstack/react-query (run scripts/setup.sh)" >&2; exit 1; }
 
