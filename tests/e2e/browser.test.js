@@ -188,6 +188,29 @@ function startDevice(gw, token) {
   };
 }
 
+describe('gateway page sign-in', () => {
+  it('without #token the sign-in field takes the token', async () => {
+    const gw = await gateway();
+    const token = h.mintToken(gw.secret, { sub: user('ivan') });
+    const scan = await createScan(gw, token);
+    const url = pageUrl(gw, 'index.html', token).replace(/#.*/, `#server=${encodeURIComponent(gw.url)}&backoff=${BACKOFF_MS}`);
+    const context = await browser.newContext();
+    contexts.add(context);
+    const page = await context.newPage();
+    page.logs = [];
+    page.on('pageerror', (e) => page.logs.push(`pageerror: ${e.message}`));
+    await page.goto(url);
+    await page.waitForSelector('#sign-in:not([hidden])', { timeout: 5000 });
+    await page.fill('#token', token);
+    await page.click('#sign-in button[type=submit]');
+    await waitTone(page, 'green', 'Connected');
+    await waitListed(page, scan.id);
+    await shot(page, 'gateway-page--signed-in');
+    contexts.delete(context);
+    await context.close();
+  });
+});
+
 for (const [label, file] of Object.entries(PAGES)) {
   describe(`${label} in Chromium`, () => {
     const name = (s) => `${slug(label)}--${s}`;
