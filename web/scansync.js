@@ -22,6 +22,10 @@
 // - Status comes only from the core. The adapter never looks at the socket's
 //   readyState, so a link that went silent shows "reconnecting" when the
 //   core's heartbeat deadline passes, however open the socket claims to be.
+// - A user callback (handler, ack, getToken) that throws does not unwind
+//   through the wasm (that would skip the C++ destructors and leave the
+//   core mid-input): the error is reported with reportError() (or thrown
+//   from a fresh task where there is none) and the client carries on.
 // - After close() no handler runs and no socket or timer of this client is
 //   left; the C++ client is freed once no call into it is on the stack.
 
@@ -39,6 +43,17 @@ let wasm;  // the instance's exports
 const bytes = () => new Uint8Array(wasm.memory.buffer);  // memory.grow detaches old views
 const text = (ptr, len) => decoder.decode(bytes().subarray(ptr, ptr + len));
 const client = (handle) => clients.get(handle);
+
+// Calls a user callback; what it throws is reported outside the wasm's stack.
+function userCall(fn, ...args) {
+  try {
+    return fn(...args);
+  } catch (e) {
+    if (typeof globalThis.reportError === 'function') globalThis.reportError(e);
+    else setTimeout(() => { throw e; });
+    return undefined;
+  }
+}
 
 // Runs `f(ptr, len)` with `s` as UTF-8 in wasm memory (freed afterwards).
 // Each call has its own block: a handler that calls back in while the core
@@ -58,7 +73,7 @@ const imports = {
   env: {
     ss_now: () => performance.now(),
     ss_open: (h, tid, q, n) => client(h)?.openTransport(tid, text(q, n)),
-    ss_send: (h, tid, p, n) => client(h)?.sockets.get(tid)?.send(text(p, n)),
+    ss_send: (h, tid, p, n) => client(h)?.send(tid, text(p, n)),
     ss_close: (h, tid, abort) => client(h)?.closeTransport(tid, abort),
     ss_arm_timer: (h, deadline) => client(h)?.armTimer(deadline),
     ss_cancel_timer: (h) => client(h)?.cancelTimer(),
@@ -197,6 +212,12 @@ class Client {
     this.call(() => (s === undefined ? f() : withText(s, f)));
   }
 
+  send(tid, frame) {
+    try {
+      this.sockets.get(tid)?.send(frame);
+    } catch { /* a socket already closing: its onclose reports the end */ }
+  }
+
   closeTransport(tid, abort) {
     const ws = this.sockets.get(tid);
     if (!ws) return;
@@ -227,7 +248,7 @@ class Client {
   }
 
   token() {
-    const t = this.getToken();
+    const t = userCall(this.getToken);
     return t == null ? '' : String(t);
   }
 
@@ -248,9 +269,9 @@ class Client {
     if (code) {
       const err = new Error(`scansync: ${ACK_ERROR[code] || 'error ' + code}`);
       err.code = ACK_ERROR[code] || String(code);
-      fn(err);
+      userCall(fn, err);
     } else {
-      fn(null, ...JSON.parse(argsJson));
+      userCall(fn, null, ...JSON.parse(argsJson));
     }
   }
 
@@ -261,11 +282,11 @@ class Client {
       if (this.closed) return;
       if (!h.active) continue;
       if (name === null) {
-        if (h.event === null) h.fn(...args);
+        if (h.event === null) userCall(h.fn, ...args);
       } else if (h.event === name) {
-        h.fn(...args);
+        userCall(h.fn, ...args);
       } else if (h.event === '*') {
-        h.fn(name, ...args);
+        userCall(h.fn, name, ...args);
       }
     }
   }

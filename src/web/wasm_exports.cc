@@ -10,7 +10,6 @@
 #include <string>
 #include <string_view>
 
-#include "browser_imports.h"
 #include "web_client.h"
 
 namespace {
@@ -18,7 +17,7 @@ namespace {
 using scansync::web::WebClient;
 namespace sc = scansync::client;
 
-WebClient& client(int handle) { return *reinterpret_cast<WebClient*>(static_cast<std::uintptr_t>(handle)); }
+WebClient& client(ClientHandle handle) { return *reinterpret_cast<WebClient*>(handle); }
 std::string_view view(const char* p, std::size_t n) { return {p, n}; }
 sc::Millis millis(double ms) { return sc::Millis(static_cast<sc::Millis::rep>(ms)); }
 
@@ -29,7 +28,7 @@ extern "C" {
 EMSCRIPTEN_KEEPALIVE void* ss_alloc(std::size_t n) { return std::malloc(n); }
 EMSCRIPTEN_KEEPALIVE void ss_free(void* p) { std::free(p); }
 
-EMSCRIPTEN_KEEPALIVE int ss_create(double backoff_initial_ms, double backoff_max_ms, double backoff_factor,
+EMSCRIPTEN_KEEPALIVE ClientHandle ss_create(double backoff_initial_ms, double backoff_max_ms, double backoff_factor,
                                    int max_attempts, double jitter, int queue_capacity, double ack_timeout_ms,
                                    double connect_timeout_ms, int catch_up, double last_seq, int page_limit,
                                    const char* epoch, std::size_t epoch_len) {
@@ -49,50 +48,43 @@ EMSCRIPTEN_KEEPALIVE int ss_create(double backoff_initial_ms, double backoff_max
   return (new WebClient(std::move(o)))->handle();
 }
 
-EMSCRIPTEN_KEEPALIVE void ss_destroy(int h) { delete &client(h); }
+EMSCRIPTEN_KEEPALIVE void ss_destroy(ClientHandle h) { delete &client(h); }
 
-EMSCRIPTEN_KEEPALIVE void ss_connect(int h) { client(h).driver().connect(); }
-EMSCRIPTEN_KEEPALIVE void ss_disconnect(int h) { client(h).driver().disconnect(); }
-EMSCRIPTEN_KEEPALIVE void ss_set_online(int h, int online) { client(h).driver().set_online(online != 0); }
-EMSCRIPTEN_KEEPALIVE void ss_set_foreground(int h, int fg) { client(h).driver().set_foreground(fg != 0); }
+EMSCRIPTEN_KEEPALIVE void ss_connect(ClientHandle h) { client(h).driver().connect(); }
+EMSCRIPTEN_KEEPALIVE void ss_disconnect(ClientHandle h) { client(h).driver().disconnect(); }
+EMSCRIPTEN_KEEPALIVE void ss_set_online(ClientHandle h, int online) { client(h).driver().set_online(online != 0); }
+EMSCRIPTEN_KEEPALIVE void ss_set_foreground(ClientHandle h, int fg) { client(h).driver().set_foreground(fg != 0); }
 
 // ack: 0 for none, else the id ss_ack reports with.
-EMSCRIPTEN_KEEPALIVE void ss_emit(int h, const char* ev, std::size_t ev_len, const char* args, std::size_t args_len,
-                                  double ack) {
-  sc::AckHandler handler;
-  if (ack != 0) {
-    handler = [h, ack](std::error_code ec, const std::vector<std::string_view>& reply) {
-      const std::string out = scansync::web::json_array(reply);
-      ss_ack(h, ack, ec ? ec.value() : 0, out.data(), out.size());
-    };
-  }
-  client(h).driver().emit(view(ev, ev_len), view(args, args_len), std::move(handler));
+EMSCRIPTEN_KEEPALIVE void ss_emit(ClientHandle h, const char* ev, std::size_t ev_len, const char* args,
+                                  std::size_t args_len, double ack) {
+  client(h).emit(view(ev, ev_len), view(args, args_len), ack);
 }
 
-EMSCRIPTEN_KEEPALIVE void ss_transport_opened(int h, double id) {
+EMSCRIPTEN_KEEPALIVE void ss_transport_opened(ClientHandle h, double id) {
   client(h).driver().transport_opened(static_cast<sc::TransportId>(id));
 }
-EMSCRIPTEN_KEEPALIVE void ss_transport_text(int h, double id, const char* p, std::size_t n) {
+EMSCRIPTEN_KEEPALIVE void ss_transport_text(ClientHandle h, double id, const char* p, std::size_t n) {
   client(h).driver().transport_text(static_cast<sc::TransportId>(id), view(p, n));
 }
-EMSCRIPTEN_KEEPALIVE void ss_transport_binary(int h, double id, const char* p, std::size_t n) {
+EMSCRIPTEN_KEEPALIVE void ss_transport_binary(ClientHandle h, double id, const char* p, std::size_t n) {
   client(h).driver().transport_binary(static_cast<sc::TransportId>(id), view(p, n));
 }
-EMSCRIPTEN_KEEPALIVE void ss_transport_closed(int h, double id, const char* p, std::size_t n) {
+EMSCRIPTEN_KEEPALIVE void ss_transport_closed(ClientHandle h, double id, const char* p, std::size_t n) {
   client(h).driver().transport_closed(static_cast<sc::TransportId>(id), view(p, n));
 }
-EMSCRIPTEN_KEEPALIVE void ss_timer_fired(int h) { client(h).driver().timer_fired(); }
+EMSCRIPTEN_KEEPALIVE void ss_timer_fired(ClientHandle h) { client(h).driver().timer_fired(); }
 
-EMSCRIPTEN_KEEPALIVE double ss_last_seq(int h) {
+EMSCRIPTEN_KEEPALIVE double ss_last_seq(ClientHandle h) {
   auto* feed = client(h).feed();
   return feed ? static_cast<double>(feed->last_seq()) : 0;
 }
 // NUL-terminated, valid until the next call into the client.
-EMSCRIPTEN_KEEPALIVE const char* ss_epoch(int h) {
+EMSCRIPTEN_KEEPALIVE const char* ss_epoch(ClientHandle h) {
   auto* feed = client(h).feed();
   return feed ? feed->epoch().c_str() : "";
 }
-EMSCRIPTEN_KEEPALIVE double ss_queued(int h) { return static_cast<double>(client(h).driver().queued_count()); }
-EMSCRIPTEN_KEEPALIVE double ss_dropped(int h) { return static_cast<double>(client(h).driver().dropped_count()); }
+EMSCRIPTEN_KEEPALIVE double ss_queued(ClientHandle h) { return static_cast<double>(client(h).driver().queued_count()); }
+EMSCRIPTEN_KEEPALIVE double ss_dropped(ClientHandle h) { return static_cast<double>(client(h).driver().dropped_count()); }
 
 }  // extern "C"

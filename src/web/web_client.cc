@@ -25,13 +25,13 @@ double to_ms(sc::TimePoint t) {
 
 class BrowserSocket final : public sc::Transport {
  public:
-  BrowserSocket(int client, sc::TransportId id) : client_(client), id_(static_cast<double>(id)) {}
+  BrowserSocket(ClientHandle client, sc::TransportId id) : client_(client), id_(static_cast<double>(id)) {}
   void send(std::string frame) override { ss_send(client_, id_, frame.data(), frame.size()); }
   void close() override { ss_close(client_, id_, 0); }
   void abort() override { ss_close(client_, id_, 1); }
 
  private:
-  int client_;
+  ClientHandle client_;
   double id_;
 };
 
@@ -52,7 +52,7 @@ std::string json_array(const std::vector<std::string_view>& args) {
 }
 
 WebClient::WebClient(WebOptions options) {
-  const int self = handle();
+  const ClientHandle self = handle();
   auto tokens = [self] {
     char* t = ss_token(self);
     std::string token(t ? t : "");
@@ -95,6 +95,17 @@ WebClient::WebClient(WebOptions options) {
 }
 
 WebClient::~WebClient() = default;
+
+void WebClient::emit(std::string_view event, std::string_view args_json, double ack) {
+  sc::AckHandler handler;
+  if (ack != 0) {
+    handler = [self = handle(), ack](std::error_code ec, const std::vector<std::string_view>& reply) {
+      const std::string out = json_array(reply);
+      ss_ack(self, ack, ec ? ec.value() : 0, out.data(), out.size());
+    };
+  }
+  driver_->emit(event, args_json, std::move(handler));
+}
 
 void WebClient::forward(std::string_view name, const std::vector<std::string_view>& args) {
   forward(name, json_array(args));

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "scansync/client/client_driver.h"
+#include "browser_imports.h"
 #include "scansync/client/scan_feed.h"
 
 namespace scansync::web {
@@ -35,9 +36,11 @@ class WebClient final : public client::Platform {
   ~WebClient() override;
 
   client::ClientDriver& driver() { return *driver_; }
+  // `ack`: 0 for none, else the id ss_ack reports the answer with.
+  void emit(std::string_view event, std::string_view args_json, double ack);
   // Null when catch-up is off.
   const client::ScanFeed* feed() const { return feed_ ? &*feed_ : nullptr; }
-  int handle() const { return static_cast<int>(reinterpret_cast<std::uintptr_t>(this)); }
+  ClientHandle handle() const { return reinterpret_cast<ClientHandle>(this); }
 
   // client::Platform
   std::unique_ptr<client::Transport> open_transport(std::string_view query, client::TransportId id) override;

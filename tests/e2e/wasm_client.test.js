@@ -132,7 +132,9 @@ describe('the browser module (wasm) in Node over ws', () => {
     const sub = user('restart');
     const token = h.mintToken(own.secret, { sub });
     let tokens = 0;
-    const w = open({ url: own.url, getToken: () => { tokens++; return token; } });
+    // factor 3: attempt 1 waits the contract's 1 s, attempt 2 3 s, the
+    // window in which the gateway restarts (seconds under ASan on 2 cores).
+    const w = open({ url: own.url, getToken: () => { tokens++; return token; }, backoff: { factor: 3 } });
     try {
       await w.waitStatus({ status: 'connected' });
       const before = (await h.rest(own.url, 'POST', '/api/scans', { token, body: h.newScan() })).json;
@@ -142,10 +144,10 @@ describe('the browser module (wasm) in Node over ws', () => {
       await own.stop();
       await lost;
       assert.ok(w.events('disconnect').length >= 1);
-      // Attempt 1 fails against the closed port: attempt 2 waits 2 s, time
+      // Attempt 1 fails against the closed port: attempt 2 waits 3 s, time
       // enough to restart the gateway (same data, same port) and write a scan
       // the client can only learn through sync:since.
-      await w.nextStatus({ status: 'reconnecting', attempt: 2, nextDelayMs: 2000 }, 5000);
+      await w.nextStatus({ status: 'reconnecting', attempt: 2, nextDelayMs: 3000 }, 5000);
       const restarted = await h.startServer({ dataDir: own.dataDir, secret: own.secret, port: own.port });
       try {
         const missed = (await h.rest(restarted.url, 'POST', '/api/scans', { token, body: h.newScan() })).json;
@@ -238,6 +240,36 @@ describe('the browser module (wasm) in Node over ws', () => {
     await h.withDeadline(closed, h.DEFAULT_DEADLINE_MS, 'connect');
     await new Promise((r) => setImmediate(r));
     assert.equal(later, 0);
+  });
+
+  it('a handler, an ack or getToken that throws is reported and the client carries on', async () => {
+    const reported = [];
+    const saved = globalThis.reportError;
+    globalThis.reportError = (e) => reported.push(e.message);
+    try {
+      const sub = user('thrower');
+      const token = h.mintToken(server.secret, { sub });
+      let calls = 0;
+      const w = open({ url: server.url, getToken: () => { if (++calls === 1) throw new Error('no token yet'); return token; } });
+      w.c.on('scan:created', () => { throw new Error('handler'); });
+      // The empty first token is refused (unauthorized); connect() asks again.
+      await w.waitStatus({ status: 'disconnected', reason: 'unauthorized' });
+      assert.equal(calls, 1);
+      w.c.connect();
+      await w.waitStatus({ status: 'connected' });
+      const { err } = await h.withDeadline(new Promise((resolve) => {
+        w.c.emit('scan:create', h.newScan(), (e, ...args) => { resolve({ err: e, args }); throw new Error('ack'); });
+      }), h.DEFAULT_DEADLINE_MS, 'ack');
+      assert.equal(err, null);
+      const made = await h.rest(server.url, 'POST', '/api/scans', { token, body: h.newScan() });
+      await w.waitEvent('scan:created', (s) => s.id === made.json.id);
+      assert.equal(w.scanIds().length, 2);
+      // The ack and the broadcast of the same create may come in either order.
+      assert.deepEqual(reported.sort(), ['ack', 'handler', 'handler', 'no token yet']);
+      assert.equal(w.c.status().status, 'connected');
+    } finally {
+      globalThis.reportError = saved;
+    }
   });
 
   it('options are checked: no url, or a scheme that is not http(s)/ws(s), throws', () => {
