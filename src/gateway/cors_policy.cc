@@ -16,7 +16,8 @@ class CorsCategory : public std::error_category {
       case CorsError::bad_host: return "the host is empty or has characters a host cannot have";
       case CorsError::bad_port: return "the port is not a number from 1 to 65535";
       case CorsError::has_path: return "an origin has no path, query or trailing /";
-      case CorsError::opaque_origin: return "\"null\" is the opaque origin of sandboxed and file:// pages: it cannot be allowed";
+      case CorsError::opaque_origin:
+        return "\"null\" is the opaque origin of sandboxed and file:// pages: it cannot be allowed";
     }
     return "unknown CORS error";
   }
@@ -30,7 +31,8 @@ std::string lower(std::string_view s) {
 
 bool is_scheme(std::string_view s) {
   if (s.empty() || !std::isalpha(static_cast<unsigned char>(s[0]))) return false;
-  return std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isalnum(c) || c == '+' || c == '-' || c == '.'; });
+  return std::all_of(s.begin(), s.end(),
+                     [](unsigned char c) { return std::isalnum(c) || c == '+' || c == '-' || c == '.'; });
 }
 
 // A registered name (letters, digits, "-", ".", "_", "~") or an IPv6 literal in brackets.

@@ -139,7 +139,8 @@ class HttpSession final : public PollWaiter, public Closable, public std::enable
       return send(api_error("method_not_allowed", "the web page takes GET and HEAD"));
     }
     if (!impl_->web_root) {
-      return respond(404, "application/json", api_error("not_found", "the web page is not available: " + impl_->web_unavailable));
+      return respond(404, "application/json",
+                     api_error("not_found", "the web page is not available: " + impl_->web_unavailable));
     }
     const auto relative = web_file_path(path);
     if (!relative) return respond(404, "application/json", api_error("not_found", "no such file"));
@@ -306,7 +307,8 @@ class HttpSession final : public PollWaiter, public Closable, public std::enable
 
   void add_vary(std::string_view field) {
     const auto current = res_[http::field::vary];
-    res_.set(http::field::vary, current.empty() ? std::string(field) : std::string(current) + ", " + std::string(field));
+    std::string value = current.empty() ? std::string(field) : std::string(current) + ", " + std::string(field);
+    res_.set(http::field::vary, value);
   }
 
   // with_length false: the Content-Length already set (HEAD) or none (304) stays.
