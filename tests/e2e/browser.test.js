@@ -251,11 +251,15 @@ for (const [label, file] of Object.entries(PAGES)) {
       await waitListed(page, doomed.id);
       const port = gw.port;
       await gw.stop();
-      await waitTone(page, 'yellow', 'attempt 1');
+      // Each attempt shows for its delay only (200 ms for the first): the
+      // text is checked while yellow, the schedule in the page's status log.
+      await waitTone(page, 'yellow', 'Reconnecting — attempt ');
+      assert.match(await statusText(page), /^Reconnecting — attempt \d+, next try in \d+ s$/);
       await shot(page, name('reconnecting'));
       // A delete while disconnected waits in the client's queue.
       await page.click(`ul.scans li[data-id="${doomed.id}"] button.delete`);
-      await waitTone(page, 'yellow', 'attempt 3', 4000);
+      await page.waitForFunction(() => window.scansyncPage.statuses.some((s) => s.status === 'reconnecting' && s.attempt >= 3),
+        null, { timeout: 5000 });
       const delays = await page.evaluate(() => window.scansyncPage.statuses
         .filter((s) => s.status === 'reconnecting').map((s) => [s.attempt, s.nextDelayMs]));
       const firstOf = (n) => delays.find(([a]) => a === n);
@@ -367,6 +371,7 @@ for (const [label, file] of Object.entries(PAGES)) {
       await shot(page, name('unmounted'));
       await page.click('#toggle-live');
       await waitTone(page, 'green');
+      await page.waitForSelector('ul.scans li', { timeout: 5000 });
       assert.equal((await listIds(page)).length, 1);
       await page.close();
     });
