@@ -26,6 +26,8 @@ mkdir -p "$out"
 wasm-opt -Oz --strip-debug --strip-producers \
   "$build/src/web/scansync.wasm" -o "$out/scansync.wasm"
 cp web/scansync.js "$out/scansync.js"
+# The pages (index.html, react.html) and their modules, beside the module.
+web/stage.sh "$out" >/dev/null
 
 total=0
 for f in scansync.js scansync.wasm; do

@@ -13,7 +13,7 @@ PACKAGES=(
   nodejs npm
 )
 if [[ "${SCANSYNC_WITH_WASM:-1}" == 1 ]]; then PACKAGES+=(emscripten binaryen); fi  # binaryen: wasm-opt for build-web.sh
-if [[ "${SCANSYNC_WITH_BROWSER:-0}" == 1 ]]; then PACKAGES+=(chromium); fi
+PACKAGES+=(chromium)  # e2e.browser: the web pages in headless Chromium (playwright-core drives it)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
