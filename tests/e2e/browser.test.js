@@ -182,6 +182,8 @@ function startDevice(gw, token) {
       child.stdin.write(`scan ${code}\n`);
       return (await waitLine((l) => l.type === 'scanned', `scanned ${code}`, from)).scan;
     },
+    // Connected and joined: from here a scan's latency is the sync path alone.
+    connected: () => waitLine((l) => (l.type === 'status' || l.type === 'sync') && l.status === 'connected', 'connected', 0),
     // Waits until the device's outbox is empty (the scan is acked).
     synced: () => waitLine((l) => (l.type === 'status' || l.type === 'sync') && l.status === 'connected' && l.pending === 0, 'synced', 0),
     stop: () => { child.stdin.write('quit\n'); },
@@ -225,6 +227,7 @@ for (const [label, file] of Object.entries(PAGES)) {
       assert.equal(await page.locator('.scansync-status').getAttribute('aria-live'), 'polite');
       await shot(page, name('connected'));
       const device = startDevice(gw, token);
+      await device.connected();
       const scan = await device.scan(`DEVICE-${crypto.randomBytes(3).toString('hex')}`);
       const t0 = Date.now();
       await waitListed(page, scan.id, SHOWN_WITHIN_MS);
@@ -258,9 +261,9 @@ for (const [label, file] of Object.entries(PAGES)) {
       await shot(page, name('reconnecting'));
       // A delete while disconnected waits in the client's queue.
       await page.click(`ul.scans li[data-id="${doomed.id}"] button.delete`);
-      await page.waitForFunction(() => window.scansyncPage.statuses.some((s) => s.status === 'reconnecting' && s.attempt >= 3),
+      await page.waitForFunction(() => window.scansyncPage?.statuses.some((s) => s.status === 'reconnecting' && s.attempt >= 3),
         null, { timeout: 5000 });
-      const delays = await page.evaluate(() => window.scansyncPage.statuses
+      const delays = await page.evaluate(() => window.scansyncPage?.statuses
         .filter((s) => s.status === 'reconnecting').map((s) => [s.attempt, s.nextDelayMs]));
       const firstOf = (n) => delays.find(([a]) => a === n);
       assert.deepEqual([firstOf(1), firstOf(2), firstOf(3)], [[1, BACKOFF_MS], [2, 2 * BACKOFF_MS], [3, 4 * BACKOFF_MS]],
@@ -308,7 +311,7 @@ for (const [label, file] of Object.entries(PAGES)) {
       });
       // Connected (so the reconnect refetch has been asked too), a list fetch
       // in flight, and every list request the browser sent answered by the server.
-      await page.waitForFunction(() => window.scansyncPage.statuses.some((s) => s.status === 'connected'), null, { timeout: 5000 });
+      await page.waitForFunction(() => window.scansyncPage?.statuses.some((s) => s.status === 'connected'), null, { timeout: 5000 });
       await h.withDeadline((async () => {
         for (;;) {
           const inFlight = await page.evaluate(() => window.scansyncPage.stats?.listInFlight ?? 0);
@@ -317,7 +320,7 @@ for (const [label, file] of Object.entries(PAGES)) {
         }
       })(), 5000, 'the list replies held');
       const racing = await createScan(gw, token);
-      await page.waitForFunction((id) => window.scansyncPage.events.some((e) => e.id === id), racing.id, { timeout: 5000 });
+      await page.waitForFunction((id) => window.scansyncPage?.events.some((e) => e.id === id), racing.id, { timeout: 5000 });
       raced = true;
       pushSeen();
       await waitListed(page, old.id);
