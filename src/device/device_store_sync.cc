@@ -24,35 +24,48 @@ std::error_code DeviceStore::Impl::apply_created(const Scan& scan, Batch& batch)
   // Defence in depth: the gateway never sends another user's scan, and one
   // must never show up under this user's rows.
   if (!scan.user_id.empty() && scan.user_id != user) return {};
-  if (batch.tombstones_any) {
-    auto tomb = tombstone_seq(scan.id);
-    if (!tomb.ok()) return tomb.error();
-    if (tomb->has_value()) {
-      // Deleted: a late or replayed create stays deleted. When the delete
-      // was made here, is not confirmed and has no remove pending (the
-      // create was cancelled while in flight, or the remove was acked
-      // before the server's delete arrived), the server holds a scan the
-      // user deleted: tell it again.
-      if (**tomb != 0) return {};
-      if (batch.outbox_any) {
-        auto pending = has_item(scan.id, OutboxItem::Kind::remove);
-        if (!pending.ok()) return pending.error();
-        if (*pending) return {};
-      }
-      batch.outbox_any = true;
-      return enqueue(OutboxItem::Kind::remove, scan.id, detail::remove_payload(scan.id));
-    }
-  }
-  {
-    StatementUse up(st.upsert_server);
-    up->bind(1, uid)
+  const auto bind_scan = [&](detail::Statement& s) {
+    s.bind(1, uid)
         .bind_ref(2, scan.id)
         .bind_ref(3, scan.code)
         .bind_ref(4, scan.format)
         .bind_ref(5, scan.device_id)
         .bind_ref(6, scan.created_at)
         .bind(7, scan.seq);
+  };
+  {
+    // A new id without a tombstone (a catch-up's every row): one statement.
+    StatementUse ins(st.insert_server);
+    bind_scan(*ins);
+    if (auto ec = ins->run(); ec) return ec;
+  }
+  if (sqlite3_changes(db.handle()) > 0) {
+    written.push_back({detail::RowChange::Kind::inserted, &scan, true, {}});
+  } else {
+    if (batch.tombstones_any) {
+      auto tomb = tombstone_seq(scan.id);
+      if (!tomb.ok()) return tomb.error();
+      if (tomb->has_value()) {
+        // Deleted: a late or replayed create stays deleted. When the delete
+        // was made here, is not confirmed and has no remove pending (the
+        // create was cancelled while in flight, or the remove was acked
+        // before the server's delete arrived), the server holds a scan the
+        // user deleted: tell it again.
+        if (**tomb != 0) return {};
+        if (batch.outbox_any) {
+          auto pending = has_item(scan.id, OutboxItem::Kind::remove);
+          if (!pending.ok()) return pending.error();
+          if (*pending) return {};
+        }
+        batch.outbox_any = true;
+        return enqueue(OutboxItem::Kind::remove, scan.id, detail::remove_payload(scan.id));
+      }
+    }
+    // The id is there: the server's copy wins (nothing for an exact duplicate).
+    StatementUse up(st.update_server);
+    bind_scan(*up);
     if (auto ec = up->run(); ec) return ec;
+    if (sqlite3_changes(db.handle()) > 0) written.push_back({detail::RowChange::Kind::updated, &scan, true, {}});
   }
   if (!batch.outbox_any) return {};
   // The server has it: a create still queued (this device's scan, seen
@@ -68,6 +81,7 @@ std::error_code DeviceStore::Impl::apply_deleted(const Deletion& deletion, Batch
     del->bind(1, uid).bind_ref(2, deletion.id);
     if (auto ec = del->run(); ec) return ec;
   }
+  if (sqlite3_changes(db.handle()) > 0) written.push_back({detail::RowChange::Kind::removed, nullptr, false, deletion.id});
   if (auto ec = put_tombstone(deletion.id, deletion.seq, deletion.deleted_at); ec) return ec;
   batch.tombstones_any = true;
   if (!batch.outbox_any) return {};
@@ -81,6 +95,7 @@ std::error_code DeviceStore::Impl::apply_deleted(const Deletion& deletion, Batch
 std::error_code DeviceStore::apply(const std::vector<ServerChange>& changes, const Cursor& cursor) {
   Transaction tx(impl_->db);
   if (tx.begin_error()) return tx.begin_error();
+  impl_->written.clear();
   Impl::Batch batch;
   if (auto ec = impl_->begin_batch(batch); ec) return ec;
   for (const auto& change : changes) {
@@ -91,7 +106,7 @@ std::error_code DeviceStore::apply(const std::vector<ServerChange>& changes, con
     if (ec) return ec;
   }
   if (auto ec = impl_->put_cursor(cursor.last_seq, cursor.epoch); ec) return ec;
-  return tx.commit();
+  return impl_->commit(tx);
 }
 
 std::error_code DeviceStore::reset_history(std::string_view new_epoch) {
@@ -135,6 +150,8 @@ std::error_code DeviceStore::reset_history(std::string_view new_epoch) {
     if (auto ec = clear->run(); ec) return ec;
   }
   if (auto ec = impl_->put_cursor(0, new_epoch); ec) return ec;
+  // Rows dropped in bulk: the view and the count are read again.
+  impl_->view.forget();
   return tx.commit();
 }
 
