@@ -58,13 +58,12 @@ std::error_code DeviceStore::Impl::prepare_statements() {
       {&st.insert_local,
        "INSERT INTO scans(uid, id, code, format, device_id, created_at, seq, synced) "
        "VALUES(?1, ?2, ?3, ?4, ?5, ?6, 0, 0)"},
-      // A new id without a tombstone, in one statement (the catch-up's usual
-      // case); nothing when the id is there or deleted (then update_server).
+      // A new id (the catch-up's usual case); nothing when the id is there
+      // (then update_server). Tombstones are checked before, and only when
+      // the user has any: a NOT EXISTS here costs a lookup per row.
       {&st.insert_server,
        "INSERT INTO scans(uid, id, code, format, device_id, created_at, seq, synced) "
-       "SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, 1 "
-       "WHERE NOT EXISTS(SELECT 1 FROM tombstones WHERE uid=?1 AND id=?2) "
-       "ON CONFLICT(uid, id) DO NOTHING"},
+       "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, 1) ON CONFLICT(uid, id) DO NOTHING"},
       // The server's copy wins; an exact duplicate (synced, same seq) writes nothing.
       {&st.update_server,
        "UPDATE scans SET code=?3, format=?4, device_id=?5, created_at=?6, seq=?7, synced=1 "

@@ -33,8 +33,28 @@ std::error_code DeviceStore::Impl::apply_created(const Scan& scan, Batch& batch)
         .bind_ref(6, scan.created_at)
         .bind(7, scan.seq);
   };
+  if (batch.tombstones_any) {
+    auto tomb = tombstone_seq(scan.id);
+    if (!tomb.ok()) return tomb.error();
+    if (tomb->has_value()) {
+      // Deleted: a late or replayed create stays deleted. When the delete
+      // was made here, is not confirmed and has no remove pending (the
+      // create was cancelled while in flight, or the remove was acked
+      // before the server's delete arrived), the server holds a scan the
+      // user deleted: tell it again.
+      if (**tomb != 0) return {};
+      if (batch.outbox_any) {
+        auto pending = has_item(scan.id, OutboxItem::Kind::remove);
+        if (!pending.ok()) return pending.error();
+        if (*pending) return {};
+      }
+      batch.outbox_any = true;
+      return enqueue(OutboxItem::Kind::remove, scan.id, detail::remove_payload(scan.id));
+    }
+  }
   {
-    // A new id without a tombstone (a catch-up's every row): one statement.
+    // Insert and update apart (not one upsert), so that sqlite3_changes
+    // tells a new row, which the count takes, from a rewritten one.
     StatementUse ins(st.insert_server);
     bind_scan(*ins);
     if (auto ec = ins->run(); ec) return ec;
@@ -42,25 +62,6 @@ std::error_code DeviceStore::Impl::apply_created(const Scan& scan, Batch& batch)
   if (sqlite3_changes(db.handle()) > 0) {
     written.push_back({detail::RowChange::Kind::inserted, &scan, true, {}});
   } else {
-    if (batch.tombstones_any) {
-      auto tomb = tombstone_seq(scan.id);
-      if (!tomb.ok()) return tomb.error();
-      if (tomb->has_value()) {
-        // Deleted: a late or replayed create stays deleted. When the delete
-        // was made here, is not confirmed and has no remove pending (the
-        // create was cancelled while in flight, or the remove was acked
-        // before the server's delete arrived), the server holds a scan the
-        // user deleted: tell it again.
-        if (**tomb != 0) return {};
-        if (batch.outbox_any) {
-          auto pending = has_item(scan.id, OutboxItem::Kind::remove);
-          if (!pending.ok()) return pending.error();
-          if (*pending) return {};
-        }
-        batch.outbox_any = true;
-        return enqueue(OutboxItem::Kind::remove, scan.id, detail::remove_payload(scan.id));
-      }
-    }
     // The id is there: the server's copy wins (nothing for an exact duplicate).
     StatementUse up(st.update_server);
     bind_scan(*up);

@@ -38,25 +38,16 @@ Scan ScanView::stored(const RowChange& c) const {
 void ScanView::apply(const std::vector<RowChange>& changes) {
   if (changes.empty() || !count_) return;
   const std::size_t count_before = *count_;
-  // The last state of each id the transaction touched (nullptr: removed).
-  std::unordered_map<std::string_view, const RowChange*> last;
-  last.reserve(changes.size());
   std::size_t inserted = 0;
   std::size_t removed = 0;
   for (const auto& c : changes) {
-    if (c.kind == RowChange::Kind::removed) {
-      ++removed;
-      last[c.id] = nullptr;
-    } else {
-      if (c.kind == RowChange::Kind::inserted) ++inserted;
-      last[c.row->id] = &c;
-    }
+    if (c.kind == RowChange::Kind::inserted) ++inserted;
+    if (c.kind == RowChange::Kind::removed) ++removed;
   }
   if (removed > count_before + inserted) return forget();  // cannot be: read everything again
   count_ = count_before + inserted - removed;
-  if (!limit_) return;
+  if (!limit_ || *limit_ == 0) return;
   const std::size_t limit = *limit_;
-  if (limit == 0) return;
 
   // Unseen rows (live, never in the view, untouched by this batch) are all
   // older than the view's last row before it: below that row nothing is
@@ -65,11 +56,26 @@ void ScanView::apply(const std::vector<RowChange>& changes) {
   std::optional<Scan> floor;
   if (had_unseen && !rows_.empty()) floor = rows_.back();
 
-  std::erase_if(rows_, [&](const Scan& s) { return last.count(s.id) != 0; });
   std::vector<const RowChange*> fresh;
-  fresh.reserve(last.size());
-  for (const auto& [id, c] : last) {
-    if (c) fresh.push_back(c);
+  fresh.reserve(changes.size());
+  if (inserted == changes.size()) {
+    // Only new ids (a catch-up page): none is in the view, none repeats.
+    for (const auto& c : changes) fresh.push_back(&c);
+  } else {
+    // The last state of each id the transaction touched (nullptr: removed).
+    std::unordered_map<std::string_view, const RowChange*> last;
+    last.reserve(changes.size());
+    for (const auto& c : changes) {
+      if (c.kind == RowChange::Kind::removed) {
+        last[c.id] = nullptr;
+      } else {
+        last[c.row->id] = &c;
+      }
+    }
+    std::erase_if(rows_, [&](const Scan& s) { return last.count(s.id) != 0; });
+    for (const auto& [id, c] : last) {
+      if (c) fresh.push_back(c);
+    }
   }
   const auto fresh_newer = [](const RowChange* a, const RowChange* b) { return newer(*a->row, *b->row); };
   std::sort(fresh.begin(), fresh.end(), fresh_newer);
