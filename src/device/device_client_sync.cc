@@ -131,9 +131,9 @@ bool DeviceClient::Impl::apply_batch(const std::vector<sc::ScanChange>& changes,
   }
   state.last_seq = last_seq;
   if (!changes.empty()) state.last_synced_at = now_text();
-  publish_scans();
   // A server delete can take an item out of the outbox, a late create can
-  // queue a remove.
+  // queue a remove. outbox_changed() publishes the scans too: one
+  // notification per applied batch.
   outbox_changed();
   return true;
 }
@@ -144,8 +144,7 @@ bool DeviceClient::Impl::reset_history(std::string_view epoch) {
     return false;
   }
   state.last_seq = 0;
-  publish_scans();
-  outbox_changed();  // this device's scans are queued again
+  outbox_changed();  // this device's scans are queued again; publishes the scans
   return true;
 }
 
@@ -247,6 +246,8 @@ void DeviceClient::Impl::report(std::string_view code, std::string_view message)
 }
 
 void DeviceClient::Impl::publish_scans() {
+  // Both come from the store's view in memory (no query per call while only
+  // this connection writes).
   auto rows = store->scans(options.view_limit);
   auto count = store->scan_count();
   if (!rows || !count) return report("store_failed", (rows ? count.error() : rows.error()).message());

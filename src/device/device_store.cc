@@ -58,13 +58,16 @@ std::error_code DeviceStore::Impl::prepare_statements() {
       {&st.insert_local,
        "INSERT INTO scans(uid, id, code, format, device_id, created_at, seq, synced) "
        "VALUES(?1, ?2, ?3, ?4, ?5, ?6, 0, 0)"},
-      // The server's copy wins; an exact duplicate (synced, same seq) writes nothing.
-      {&st.upsert_server,
+      // A new id (the catch-up's usual case); nothing when the id is there
+      // (then update_server). Tombstones are checked before, and only when
+      // the user has any: a NOT EXISTS here costs a lookup per row.
+      {&st.insert_server,
        "INSERT INTO scans(uid, id, code, format, device_id, created_at, seq, synced) "
-       "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, 1) "
-       "ON CONFLICT(uid, id) DO UPDATE SET code=excluded.code, format=excluded.format, "
-       "device_id=excluded.device_id, created_at=excluded.created_at, seq=excluded.seq, synced=1 "
-       "WHERE scans.synced=0 OR scans.seq<>excluded.seq"},
+       "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, 1) ON CONFLICT(uid, id) DO NOTHING"},
+      // The server's copy wins; an exact duplicate (synced, same seq) writes nothing.
+      {&st.update_server,
+       "UPDATE scans SET code=?3, format=?4, device_id=?5, created_at=?6, seq=?7, synced=1 "
+       "WHERE uid=?1 AND id=?2 AND (synced=0 OR seq<>?7)"},
       {&st.delete_scan, "DELETE FROM scans WHERE uid=?1 AND id=?2"},
       {&st.list_scans, list_scans},
       {&st.count_scans, "SELECT count(*) FROM scans WHERE uid=?1"},
@@ -94,6 +97,7 @@ std::error_code DeviceStore::Impl::prepare_statements() {
        "SELECT id, code, format, device_id, created_at FROM scans WHERE uid=?1 "
        "AND id NOT IN (SELECT id FROM outbox WHERE uid=?1 AND kind=0) ORDER BY created_at, id"},
       {&st.mark_unsynced, "UPDATE scans SET seq=0, synced=0 WHERE uid=?1 AND (seq<>0 OR synced<>0)"},
+      {&st.data_version, "PRAGMA data_version"},
   };
   for (const auto& s : all) {
     auto prepared = db.prepare(s.sql);
@@ -129,6 +133,7 @@ Result<std::unique_ptr<DeviceStore>> DeviceStore::open(const std::filesystem::pa
   if (!db.ok()) return db.error();
   auto impl = std::make_unique<Impl>(std::move(*db));
   impl->user = std::move(user);
+  impl->view = detail::ScanView(impl->user);
   impl->options = options;
   detail::SchemaOptions schema;
   schema.synchronous_full = options.durability == DeviceStoreOptions::Durability::full;
@@ -200,17 +205,24 @@ Result<Cursor> DeviceStore::cursor() {
 }
 
 Result<std::vector<Scan>> DeviceStore::scans(std::size_t limit) {
+  auto count = scan_count();  // the rows are kept only while the count is known
+  if (!count.ok()) return count.error();
+  if (const auto* kept = impl_->view.rows(limit)) return *kept;
   StatementUse list(impl_->st.list_scans);
   list->bind(1, impl_->uid).bind(2, static_cast<std::int64_t>(limit));
   std::vector<Scan> out;
   while (list->step()) out.push_back(impl_->row_scan(*list));
   if (list->error()) return list->error();
+  impl_->view.set_rows(limit, out);
   return out;
 }
 
 Result<std::size_t> DeviceStore::scan_count() {
+  if (auto ec = impl_->notice_other_writers(); ec) return ec;
+  if (auto kept = impl_->view.count()) return *kept;
   auto n = impl_->count(impl_->st.count_scans);
   if (!n.ok()) return n.error();
+  impl_->view.set_count(static_cast<std::size_t>(*n));
   return static_cast<std::size_t>(*n);
 }
 
@@ -249,6 +261,22 @@ Result<std::int64_t> DeviceStore::Impl::count(Statement& statement) {
   q->bind(1, uid);
   if (q->step()) return q->column_int(0);
   return q->error() ? q->error() : std::error_code(errc::sql_error);
+}
+
+std::error_code DeviceStore::Impl::commit(Transaction& tx) {
+  const auto ec = tx.commit();
+  if (!ec) view.apply(written);
+  written.clear();
+  return ec;
+}
+
+std::error_code DeviceStore::Impl::notice_other_writers() {
+  StatementUse q(st.data_version);
+  if (!q->step()) return q->error() ? q->error() : std::error_code(errc::sql_error);
+  const auto version = q->column_int(0);
+  if (version != seen_data_version) view.forget();
+  seen_data_version = version;
+  return {};
 }
 
 std::error_code DeviceStore::Impl::put_cursor(std::int64_t last_seq, std::string_view epoch) {

@@ -9,6 +9,9 @@
 #include <string_view>
 #include <system_error>
 
+#include <vector>
+
+#include "device/scan_view.h"
 #include "device/sqlite_db.h"
 #include "scansync/device/device_store.h"
 
@@ -25,14 +28,31 @@ struct DeviceStore::Impl {
   struct Statements {
     detail::Statement find_user, add_user;
     detail::Statement get_setting, put_setting, add_setting;
-    detail::Statement get_scan, insert_local, upsert_server, delete_scan, list_scans, count_scans;
+    detail::Statement get_scan, insert_local, insert_server, update_server, delete_scan, list_scans, count_scans;
     detail::Statement get_tombstone, put_tombstone, confirm_tombstone, any_tombstone, clear_server_tombstones;
     detail::Statement enqueue, dequeue, dequeue_id, has_item, list_outbox, count_outbox, any_outbox;
     detail::Statement get_cursor, put_cursor;
     detail::Statement drop_foreign, list_requeue, mark_unsynced;
+    detail::Statement data_version;
   } st;
 
+  // The newest scans and the count, kept across calls (scans(), scan_count()).
+  // Each write transaction records in `written` the rows it inserted,
+  // updated or deleted (sqlite3_changes, so a duplicate that wrote nothing
+  // records nothing); commit() hands them to the view only once the commit
+  // succeeded, so a failed transaction moves nothing there either.
+  detail::ScanView view;
+  std::vector<detail::RowChange> written;
+  // PRAGMA data_version when the view was last checked: another connection's
+  // commit changes it, and the view is then read again.
+  std::int64_t seen_data_version = -1;
+
   explicit Impl(detail::Database d) : db(std::move(d)) {}
+  // Commits tx and, when that succeeded, applies `written` to the view.
+  std::error_code commit(detail::Transaction& tx);
+  // Forgets the view when another connection has committed since the last
+  // check.
+  std::error_code notice_other_writers();
   std::error_code prepare_statements();
   // Finds or adds the users row of `user` and sets uid.
   std::error_code bind_user();

@@ -73,6 +73,7 @@ Result<Scan> DeviceStore::add_local_scan(const Scan& input) {
 
   Transaction tx(impl_->db);
   if (tx.begin_error()) return tx.begin_error();
+  impl_->written.clear();
   auto tomb = impl_->tombstone_seq(scan.id);
   if (!tomb.ok()) return tomb.error();
   if (tomb->has_value()) return errc::deleted;
@@ -89,14 +90,16 @@ Result<Scan> DeviceStore::add_local_scan(const Scan& input) {
         .bind_ref(6, scan.created_at);
     if (auto ec = ins->run(); ec) return ec;
   }
+  impl_->written.push_back({detail::RowChange::Kind::inserted, &scan, false, {}});
   if (auto ec = impl_->enqueue(OutboxItem::Kind::create, scan.id, detail::create_payload(scan)); ec) return ec;
-  if (auto ec = tx.commit(); ec) return ec;
+  if (auto ec = impl_->commit(tx); ec) return ec;
   return scan;
 }
 
 std::error_code DeviceStore::delete_local(std::string_view id) {
   Transaction tx(impl_->db);
   if (tx.begin_error()) return tx.begin_error();
+  impl_->written.clear();
   auto existing = impl_->find_scan(id);
   if (!existing.ok()) return existing.error();
   if (!existing->has_value()) return errc::not_found;
@@ -104,6 +107,9 @@ std::error_code DeviceStore::delete_local(std::string_view id) {
     StatementUse del(impl_->st.delete_scan);
     del->bind(1, impl_->uid).bind_ref(2, id);
     if (auto ec = del->run(); ec) return ec;
+  }
+  if (sqlite3_changes(impl_->db.handle()) > 0) {
+    impl_->written.push_back({detail::RowChange::Kind::removed, nullptr, false, id});
   }
   // The tombstone (seq 0: the server has not confirmed) is kept even when
   // the create is cancelled: that create may be in flight, and its ack or
@@ -114,7 +120,7 @@ std::error_code DeviceStore::delete_local(std::string_view id) {
   if (!*cancelled) {
     if (auto ec = impl_->enqueue(OutboxItem::Kind::remove, id, detail::remove_payload(id)); ec) return ec;
   }
-  return tx.commit();
+  return impl_->commit(tx);
 }
 
 Result<std::vector<OutboxItem>> DeviceStore::outbox(std::size_t limit) {
@@ -144,13 +150,14 @@ std::error_code DeviceStore::ack_create(const Scan& stored) {
   if (stored.id.empty()) return errc::bad_scan;
   Transaction tx(impl_->db);
   if (tx.begin_error()) return tx.begin_error();
+  impl_->written.clear();
   // The server's answer is a change like any other: the same rules (a
   // cancelled create becomes a remove), then the create item goes.
   Impl::Batch batch;
   if (auto ec = impl_->apply_created(stored, batch); ec) return ec;
   auto gone = impl_->dequeue(stored.id, OutboxItem::Kind::create);
   if (!gone.ok()) return gone.error();
-  return tx.commit();
+  return impl_->commit(tx);
 }
 
 std::error_code DeviceStore::ack_remove(std::string_view id, std::int64_t seq) {

@@ -24,6 +24,15 @@ std::error_code DeviceStore::Impl::apply_created(const Scan& scan, Batch& batch)
   // Defence in depth: the gateway never sends another user's scan, and one
   // must never show up under this user's rows.
   if (!scan.user_id.empty() && scan.user_id != user) return {};
+  const auto bind_scan = [&](detail::Statement& s) {
+    s.bind(1, uid)
+        .bind_ref(2, scan.id)
+        .bind_ref(3, scan.code)
+        .bind_ref(4, scan.format)
+        .bind_ref(5, scan.device_id)
+        .bind_ref(6, scan.created_at)
+        .bind(7, scan.seq);
+  };
   if (batch.tombstones_any) {
     auto tomb = tombstone_seq(scan.id);
     if (!tomb.ok()) return tomb.error();
@@ -44,15 +53,20 @@ std::error_code DeviceStore::Impl::apply_created(const Scan& scan, Batch& batch)
     }
   }
   {
-    StatementUse up(st.upsert_server);
-    up->bind(1, uid)
-        .bind_ref(2, scan.id)
-        .bind_ref(3, scan.code)
-        .bind_ref(4, scan.format)
-        .bind_ref(5, scan.device_id)
-        .bind_ref(6, scan.created_at)
-        .bind(7, scan.seq);
+    // Insert and update apart (not one upsert), so that sqlite3_changes
+    // tells a new row, which the count takes, from a rewritten one.
+    StatementUse ins(st.insert_server);
+    bind_scan(*ins);
+    if (auto ec = ins->run(); ec) return ec;
+  }
+  if (sqlite3_changes(db.handle()) > 0) {
+    written.push_back({detail::RowChange::Kind::inserted, &scan, true, {}});
+  } else {
+    // The id is there: the server's copy wins (nothing for an exact duplicate).
+    StatementUse up(st.update_server);
+    bind_scan(*up);
     if (auto ec = up->run(); ec) return ec;
+    if (sqlite3_changes(db.handle()) > 0) written.push_back({detail::RowChange::Kind::updated, &scan, true, {}});
   }
   if (!batch.outbox_any) return {};
   // The server has it: a create still queued (this device's scan, seen
@@ -68,6 +82,7 @@ std::error_code DeviceStore::Impl::apply_deleted(const Deletion& deletion, Batch
     del->bind(1, uid).bind_ref(2, deletion.id);
     if (auto ec = del->run(); ec) return ec;
   }
+  if (sqlite3_changes(db.handle()) > 0) written.push_back({detail::RowChange::Kind::removed, nullptr, false, deletion.id});
   if (auto ec = put_tombstone(deletion.id, deletion.seq, deletion.deleted_at); ec) return ec;
   batch.tombstones_any = true;
   if (!batch.outbox_any) return {};
@@ -81,6 +96,7 @@ std::error_code DeviceStore::Impl::apply_deleted(const Deletion& deletion, Batch
 std::error_code DeviceStore::apply(const std::vector<ServerChange>& changes, const Cursor& cursor) {
   Transaction tx(impl_->db);
   if (tx.begin_error()) return tx.begin_error();
+  impl_->written.clear();
   Impl::Batch batch;
   if (auto ec = impl_->begin_batch(batch); ec) return ec;
   for (const auto& change : changes) {
@@ -91,7 +107,7 @@ std::error_code DeviceStore::apply(const std::vector<ServerChange>& changes, con
     if (ec) return ec;
   }
   if (auto ec = impl_->put_cursor(cursor.last_seq, cursor.epoch); ec) return ec;
-  return tx.commit();
+  return impl_->commit(tx);
 }
 
 std::error_code DeviceStore::reset_history(std::string_view new_epoch) {
@@ -135,6 +151,8 @@ std::error_code DeviceStore::reset_history(std::string_view new_epoch) {
     if (auto ec = clear->run(); ec) return ec;
   }
   if (auto ec = impl_->put_cursor(0, new_epoch); ec) return ec;
+  // Rows dropped in bulk: the view and the count are read again.
+  impl_->view.forget();
   return tx.commit();
 }
 

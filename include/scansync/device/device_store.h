@@ -244,7 +244,12 @@ class DeviceStore {
   //   - the cursor becomes {0, new_epoch}.
   std::error_code reset_history(std::string_view new_epoch);
 
-  // Live scans, newest first (by created_at, then id), for the UI.
+  // Live scans, newest first (by created_at, then id), for the UI. Both are
+  // served from memory once read (the count at the first call, the rows for
+  // the last limit asked), kept up to date by this store's own writes, and
+  // read again after a history reset or once another connection has
+  // committed (PRAGMA data_version), so a catch-up page costs no O(rows)
+  // query to show.
   Result<std::vector<Scan>> scans(std::size_t limit = 1000);
   Result<std::size_t> scan_count();
   // One live scan by id, nullopt when there is none.
