@@ -31,7 +31,7 @@ const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable
 const BURST = 500;
 
 function parseArgs(argv) {
-  const o = { frames: 200000, rounds: 3, kinds: 'wasm,sio,raw', modes: 'replay,wire', web: path.join(REPO, 'build', 'web'), json: '' };
+  const o = { frames: 200000, rounds: 3, kinds: 'wasm,sio,raw', modes: 'replay,wire', profile: '', web: path.join(REPO, 'build', 'web'), json: '' };
   for (let i = 0; i < argv.length; i += 2) {
     const key = argv[i].replace(/^--/, '');
     if (!(key in o)) throw new Error(`unknown option ${argv[i]}`);
@@ -111,10 +111,22 @@ function withDeadline(promise, ms, what) {
   })]).finally(() => clearTimeout(timer));
 }
 
+// Self time per function (name file:line) of a CDP CPU profile, largest first.
+function selfTimes(profile) {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const total = new Map();
+  for (let i = 0; i < profile.samples.length; i++) {
+    const f = byId.get(profile.samples[i]).callFrame;
+    const name = `${f.functionName || '(anonymous)'} ${path.basename(f.url)}:${f.lineNumber + 1}`;
+    total.set(name, (total.get(name) || 0) + profile.timeDeltas[i] / 1000);
+  }
+  return [...total].sort((a, b) => b[1] - a[1]);
+}
+
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (x, digits = 0) => Number(x).toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
-async function round(browser, port, kind, n, mode) {
+async function round(browser, port, kind, n, mode, profileDir) {
   const context = await browser.newContext();
   try {
     const page = await context.newPage();
@@ -125,8 +137,20 @@ async function round(browser, port, kind, n, mode) {
     await withDeadline(page.waitForFunction(() => window.benchReady === true), 15000, 'the page script');
     await cdp.send('HeapProfiler.collectGarbage');
     const before = await cdp.send('Runtime.getHeapUsage');
+    if (profileDir) {
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
+      await cdp.send('Profiler.start');
+    }
     const r = await withDeadline(page.evaluate(([k, count, m]) => window.bench(k, count, m), [kind, n, mode]), 130000, `${kind} ${mode} round`);
     const after = await cdp.send('Runtime.getHeapUsage');  // before any GC: what the run left
+    if (profileDir) {
+      const { profile } = await cdp.send('Profiler.stop');
+      const file = path.join(profileDir, `${kind}-${mode}.cpuprofile`);
+      fs.writeFileSync(file, JSON.stringify(profile));
+      console.error(`# ${kind} ${mode}: profile in ${file} (open in Chrome DevTools); self time, top 12:`);
+      for (const [name, ms] of selfTimes(profile).slice(0, 12)) console.error(`#   ${fmt(ms, 1).padStart(8)} ms  ${name}`);
+    }
     if (errors.length) throw new Error(`${kind}: page errors: ${errors.join('; ')}`);
     if (r.count !== n || r.outOfOrder !== 0) throw new Error(`${kind}: ${r.count} events, ${r.outOfOrder} out of order`);
     return { ...r, eventsPerS: (n - 1) / (r.ms / 1000), heapBeforeKb: before.usedSize / 1024, heapAfterKb: after.usedSize / 1024 };
@@ -170,7 +194,7 @@ async function main() {
       results[mode] = Object.fromEntries(kinds.map((k) => [k, []]));
       for (let i = 0; i < o.rounds; i++) {
         for (const kind of kinds) {
-          const r = await round(browser, server.port, kind, o.frames, mode);
+          const r = await round(browser, server.port, kind, o.frames, mode, o.profile);
           results[mode][kind].push(r);
           console.error(`# ${mode} round ${i + 1} ${kind}: ${fmt(r.eventsPerS)} events/s (${fmt(r.ms, 1)} ms), JS heap ${fmt(r.heapBeforeKb)} -> ${fmt(r.heapAfterKb)} kB`);
         }

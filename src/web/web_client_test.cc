@@ -52,6 +52,9 @@ void ss_status(ClientHandle, int status, int attempt, double delay, int reason) 
 void ss_event(ClientHandle, const char* name, std::size_t nn, const char* args, std::size_t an) {
   browser->events.push_back(std::string(name, nn) + " " + std::string(args, an));
 }
+void ss_event_arg(ClientHandle, const char* name, std::size_t nn, const char* arg, std::size_t an) {
+  browser->events.push_back(std::string(name, nn) + " [" + std::string(arg, an) + "]");
+}
 void ss_ack(ClientHandle, double id, int error, const char* args, std::size_t an) {
   browser->acks.push_back(std::to_string(static_cast<int>(id)) + "/" + std::to_string(error) + " " +
                           std::string(args, an));
