@@ -281,16 +281,28 @@ class Client {
     } catch { /* already closing */ }
   }
 
+  // The core re-arms its heartbeat deadline with every frame it reads, each
+  // time a little later. A later deadline than the pending timer's keeps
+  // that timer (its fire() re-arms for what is left); only an earlier one
+  // replaces it. So a stream of frames costs no setTimeout per frame.
   armTimer(deadline) {
+    this.deadline = deadline;
+    if (this.timer !== undefined && this.timerAt <= deadline) return;
     clearTimeout(this.timer);
     const fire = () => {
-      const left = deadline - performance.now();
+      const left = this.deadline - performance.now();
       // setTimeout rounds to whole milliseconds and may fire a little early.
-      if (left > 0) { this.timer = setTimeout(fire, Math.ceil(left)); return; }
+      if (left > 0) { this.schedule(fire, left); return; }
       this.timer = undefined;
       this.call(() => wasm.ss_timer_fired(this.handle));
     };
-    this.timer = setTimeout(fire, Math.max(0, Math.ceil(deadline - performance.now())));
+    this.schedule(fire, deadline - performance.now());
+  }
+
+  schedule(fire, ms) {
+    const wait = Math.max(0, Math.ceil(ms));
+    this.timerAt = performance.now() + wait;
+    this.timer = setTimeout(fire, wait);
   }
 
   cancelTimer() {

@@ -4,7 +4,11 @@
 // official socket.io-client (its ESM browser build, pinned in interop/) on
 // the same stream of `scan:created` frames.
 //
-//   node bench/browser/browser_bench.js [--frames 200000] [--rounds 3] [--web build/web] [--json FILE]
+//   node bench/browser/browser_bench.js [--frames 200000] [--wire-frames 20000] [--rounds 3]
+//        [--kinds wasm,sio,raw] [--modes replay,wire] [--web build/web] [--json FILE] [--profile DIR]
+//
+// --profile DIR: a CDP CPU profile of each round (DIR/<kind>-<mode>.cpuprofile)
+// and its top self times on stderr; the profiler slows the rounds down.
 //
 // One local HTTP server serves the page, both clients and the official
 // socket.io server (same origin, websocket transport only for both). After
@@ -31,9 +35,9 @@ const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable
 const BURST = 500;
 
 function parseArgs(argv) {
-  const o = { frames: 200000, rounds: 3, kinds: 'wasm,sio,raw', modes: 'replay,wire', profile: '', web: path.join(REPO, 'build', 'web'), json: '' };
+  const o = { frames: 200000, rounds: 3, kinds: 'wasm,sio,raw', modes: 'replay,wire', profile: '', wireFrames: 20000, web: path.join(REPO, 'build', 'web'), json: '' };
   for (let i = 0; i < argv.length; i += 2) {
-    const key = argv[i].replace(/^--/, '');
+    const key = argv[i].replace(/^--/, '').replace(/-(\w)/g, (_, c) => c.toUpperCase());
     if (!(key in o)) throw new Error(`unknown option ${argv[i]}`);
     o[key] = typeof o[key] === 'number' ? Number(argv[i + 1]) : argv[i + 1];
   }
@@ -79,10 +83,10 @@ function startServer(web, frames) {
   const routes = staticRoutes(web);
   const httpServer = http.createServer((req, res) => {
     if (req.url.startsWith('/socket.io/')) return;  // socket.io's own listener answers
-    if (req.url.startsWith('/frames?')) {  // the replay mode's stream, one frame a line
+    if (req.url.startsWith('/frames?')) {  // the replay mode's stream, a JSON array of frames
       const n = Math.min(Number(new URL(req.url, 'http://x').searchParams.get('n')), frames.length);
-      res.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'no-store' });
-      res.end(frames.slice(0, n).join('\n'));
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      res.end(JSON.stringify(frames.slice(0, n)));
       return;
     }
     serveFile(routes, req, res);
@@ -160,7 +164,7 @@ async function round(browser, port, kind, n, mode, profileDir) {
 }
 
 const LABEL = {
-  wasm: 'scansync WASM (build/web/scansync.js)',
+  wasm: 'scansync WASM client (scansync.js + .wasm)',
   sio: 'socket.io-client 4.8.1 (ESM build)',
   raw: 'floor: bare WebSocket + JSON.parse',
 };
@@ -194,7 +198,7 @@ async function main() {
       results[mode] = Object.fromEntries(kinds.map((k) => [k, []]));
       for (let i = 0; i < o.rounds; i++) {
         for (const kind of kinds) {
-          const r = await round(browser, server.port, kind, o.frames, mode, o.profile);
+          const r = await round(browser, server.port, kind, mode === 'wire' ? Math.min(o.wireFrames, o.frames) : o.frames, mode, o.profile);
           results[mode][kind].push(r);
           console.error(`# ${mode} round ${i + 1} ${kind}: ${fmt(r.eventsPerS)} events/s (${fmt(r.ms, 1)} ms), JS heap ${fmt(r.heapBeforeKb)} -> ${fmt(r.heapAfterKb)} kB`);
         }
@@ -211,8 +215,8 @@ async function main() {
           fmt(median(rs.map((r) => r.heapAfterKb - r.heapBeforeKb))),
           kinds.includes('sio') ? fmt(med(mode, kind) / med(mode, 'sio'), 2) + 'x' : 'n/a'];
       });
-      printTable(mode === 'replay' ? 'replay: frames handed to the client\'s WebSocket onmessage, 100 per task (the client\'s event path)'
-        : 'wire: frames written by the local socket.io server to the WebSocket (Chromium\'s delivery included)',
+      printTable(mode === 'replay' ? `replay, ${fmt(o.frames)} frames: handed to the client's WebSocket onmessage, 100 per task (the client's event path)`
+        : `wire, ${fmt(Math.min(o.wireFrames, o.frames))} frames: written by the local socket.io server to the WebSocket (Chromium's delivery included)`,
       ['client', 'events/s (median)', 'rounds', 'JS heap growth kB', 'vs socket.io-client'], rows);
       if (kinds.includes('wasm') && kinds.includes('sio')) summary.ratio[mode] = med(mode, 'wasm') / med(mode, 'sio');
     }

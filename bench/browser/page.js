@@ -111,7 +111,7 @@ function replay(deliver, frames) {
 window.bench = async (kind, n, mode) => {
   const s = counter(n);
   const frames = mode === 'replay'
-    ? (await (await fetch(`/frames?n=${n}`)).text()).split('\n') : null;
+    ? await (await fetch(`/frames?n=${n}`)).json() : null;  // n separate strings, as messages are
   let onReady;
   const ready = new Promise((r) => { onReady = r; });
   const close = await CONNECT[kind](s, onReady);
