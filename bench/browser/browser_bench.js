@@ -139,6 +139,7 @@ async function round(browser, port, kind, n, mode, profileDir) {
     const cdp = await context.newCDPSession(page);
     await withDeadline(page.goto(`http://127.0.0.1:${port}/`), 15000, 'the page to load');
     await withDeadline(page.waitForFunction(() => window.benchReady === true), 15000, 'the page script');
+    if (mode === 'replay') await withDeadline(page.evaluate((count) => window.prepare(count), n), 60000, 'the frames');
     await cdp.send('HeapProfiler.collectGarbage');
     const before = await cdp.send('Runtime.getHeapUsage');
     if (profileDir) {
