@@ -13,10 +13,13 @@
 // One local HTTP server serves the page, both clients and the official
 // socket.io server (same origin, websocket transport only for both). After
 // CONNECT and room:join (acked; sync:since answered with an empty page for
-// the WASM client's catch-up), `bench:start {n}` makes the server write n
-// pre-encoded frames (bench/gen_frames.js) straight to the connection's `ws`
-// socket in bursts of 500, the next burst once the last one was written out,
-// so the server's own cost is one send per frame. Each round is a fresh page
+// the WASM client's catch-up), the frames of bench/gen_frames.js reach the
+// client in one of two modes (page.js): "replay" hands them, fetched
+// beforehand, to the onmessage the client installed on its WebSocket (the
+// client's event path alone); "wire" has the server write them straight to
+// the connection's `ws` socket (`bench:start {n}`) in bursts of 500, the
+// next once the last was written out (Chromium's delivery included). The
+// "raw" kind is the floor: a bare WebSocket and JSON.parse. Each round is a fresh page
 // that loads one client; rounds alternate (wasm, socket.io-client, ...) and
 // the median of each is reported. Every wait has a deadline; a browser that
 // does not close gets a grace period, then SIGKILL by its pid.
