@@ -7,11 +7,22 @@
 #   bench/run.sh --only device [--only catchup|wakeups] [--changes N] [--rounds N] [--seconds S] [--ping-interval MS]
 # Without --only, all three run with their default sizes (the options go to
 # the first two).
+#   bench/run.sh --only browser [--frames N] [--wire-frames N] [--rounds N]   (bench/browser/)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD="${BENCH_BUILD_DIR:-$PWD/build-bench}"
 export CCACHE_DIR="${CCACHE_DIR:-$PWD/.cache/ccache}"
 if [[ ! -d interop/node_modules/socket.io ]]; then (cd interop && npm ci --no-audit --no-fund --loglevel=error); fi
+
+# The browser benchmark needs the wasm module (Emscripten) and Chromium, not
+# the native build; its options go to bench/browser/browser_bench.js.
+if [[ "${1:-}" == "--only" && "${2:-}" == "browser" ]]; then
+  shift 2
+  scripts/build-web.sh build/web >&2
+  export NODE_PATH="$PWD/interop/node_modules"
+  exec node bench/browser/browser_bench.js --web build/web --json build/web/browser-bench-results.json "$@"
+fi
+
 
 only=""
 if [[ "${1:-}" == "--only" ]]; then only="${2:-}"; fi

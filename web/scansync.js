@@ -40,8 +40,28 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 let wasm;  // the instance's exports
-const bytes = () => new Uint8Array(wasm.memory.buffer);  // memory.grow detaches old views
-const text = (ptr, len) => decoder.decode(bytes().subarray(ptr, ptr + len));
+let view = new Uint8Array(0);
+// memory.grow detaches the old buffer: a new one means a new view.
+const bytes = () => (view.buffer === wasm.memory.buffer ? view : (view = new Uint8Array(wasm.memory.buffer)));
+// Short ASCII texts (event names) are built directly: TextDecoder's fixed
+// cost per call is larger than the loop.
+function text(ptr, len) {
+  const b = bytes();
+  if (len <= 32) {
+    let s = '';
+    for (let i = ptr; i < ptr + len; i++) {
+      if (b[i] > 0x7f) return decoder.decode(b.subarray(ptr, ptr + len));
+      s += String.fromCharCode(b[i]);
+    }
+    return s;
+  }
+  return decoder.decode(b.subarray(ptr, ptr + len));
+}
+// The text frame the core is reading (innermost), so an argument that the
+// core reports as a view into it is sliced from the JS string instead of
+// decoded from memory. Only when the frame is ASCII: then byte offsets are
+// string offsets.
+let input = null;  // {text, ptr, len} or null
 const client = (handle) => clients.get(handle);
 
 // Calls a user callback; what it throws is reported outside the wasm's stack.
@@ -55,18 +75,48 @@ function userCall(fn, ...args) {
   }
 }
 
+// Writes `s` as UTF-8 at ptr (room for max bytes), returns the bytes written.
+// An ASCII string is copied by a loop: encodeInto first makes the engine's
+// own copy of the string (a binding's string conversion), which costs more
+// than the loop for a frame's few hundred characters.
+function writeText(s, ptr, max) {
+  const b = bytes();
+  const n = s.length;
+  if (n <= 4096) {
+    let i = 0;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c > 0x7f) break;
+      b[ptr + i] = c;
+    }
+    if (i === n) return n;
+  }
+  return encoder.encodeInto(s, b.subarray(ptr, ptr + max)).written;
+}
+
 // Runs `f(ptr, len)` with `s` as UTF-8 in wasm memory (freed afterwards).
 // Each call has its own block: a handler that calls back in while the core
 // still reads an earlier input's text must not overwrite it.
 function withText(s, f) {
   const max = s.length * 3 + 1;
   const ptr = wasm.ss_alloc(max);
+  const outer = input;
   try {
-    const { written } = encoder.encodeInto(s, bytes().subarray(ptr, ptr + max));
+    const written = writeText(s, ptr, max);
+    input = written === s.length ? { text: s, ptr, len: written } : null;
     return f(ptr, written);
   } finally {
+    input = outer;
     wasm.ss_free(ptr);
   }
+}
+
+// The JSON text at [ptr, ptr + len): a slice of the input frame when it lies
+// inside it, else decoded.
+function json(ptr, len) {
+  const i = input;
+  if (i && ptr >= i.ptr && ptr + len <= i.ptr + i.len) return i.text.slice(ptr - i.ptr, ptr - i.ptr + len);
+  return text(ptr, len);
 }
 
 const imports = {
@@ -87,6 +137,7 @@ const imports = {
     },
     ss_status: (h, status, attempt, delay, reason) => client(h)?.statusChanged(status, attempt, delay, reason),
     ss_event: (h, np, nn, ap, an) => client(h)?.event(text(np, nn), text(ap, an)),
+    ss_event_arg: (h, np, nn, ap, an) => client(h)?.dispatch(text(np, nn), [JSON.parse(json(ap, an))]),
     ss_ack: (h, id, code, ap, an) => client(h)?.ack(id, code, text(ap, an)),
     emscripten_notify_memory_growth: () => {},  // bytes() makes a fresh view each time
   },
@@ -230,16 +281,28 @@ class Client {
     } catch { /* already closing */ }
   }
 
+  // The core re-arms its heartbeat deadline with every frame it reads, each
+  // time a little later. A later deadline than the pending timer's keeps
+  // that timer (its fire() re-arms for what is left); only an earlier one
+  // replaces it. So a stream of frames costs no setTimeout per frame.
   armTimer(deadline) {
+    this.deadline = deadline;
+    if (this.timer !== undefined && this.timerAt <= deadline) return;
     clearTimeout(this.timer);
     const fire = () => {
-      const left = deadline - performance.now();
+      const left = this.deadline - performance.now();
       // setTimeout rounds to whole milliseconds and may fire a little early.
-      if (left > 0) { this.timer = setTimeout(fire, Math.ceil(left)); return; }
+      if (left > 0) { this.schedule(fire, left); return; }
       this.timer = undefined;
       this.call(() => wasm.ss_timer_fired(this.handle));
     };
-    this.timer = setTimeout(fire, Math.max(0, Math.ceil(deadline - performance.now())));
+    this.schedule(fire, deadline - performance.now());
+  }
+
+  schedule(fire, ms) {
+    const wait = Math.max(0, Math.ceil(ms));
+    this.timerAt = performance.now() + wait;
+    this.timer = setTimeout(fire, wait);
   }
 
   cancelTimer() {
@@ -277,8 +340,12 @@ class Client {
 
   // Like the core's dispatcher: the handlers subscribed when the dispatch
   // starts, those removed meanwhile skipped; "*" handlers get the name first.
+  // No copy of the list: subscribe() appends (beyond `n`) and off() replaces
+  // the array, marking the removed inactive.
   dispatch(name, args) {
-    for (const h of this.handlers.slice()) {
+    const handlers = this.handlers;
+    for (let i = 0, n = handlers.length; i < n; i++) {
+      const h = handlers[i];
       if (this.closed) return;
       if (!h.active) continue;
       if (name === null) {

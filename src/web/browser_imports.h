@@ -40,6 +40,11 @@ void ss_status(ClientHandle client, int status, int attempt, double next_delay_m
 // `args` is the JSON array of the event's arguments.
 SCANSYNC_BROWSER_IMPORT(ss_event)
 void ss_event(ClientHandle client, const char* name, std::size_t name_len, const char* args, std::size_t args_len);
+// An event with one argument, `arg` its JSON text (no array around it). It
+// may point into the text frame being fed (ss_transport_text): the JS side
+// then slices its own string instead of decoding the bytes.
+SCANSYNC_BROWSER_IMPORT(ss_event_arg)
+void ss_event_arg(ClientHandle client, const char* name, std::size_t name_len, const char* arg, std::size_t arg_len);
 // error: 0, or a scansync::client::errc value (args then "[]").
 SCANSYNC_BROWSER_IMPORT(ss_ack)
 void ss_ack(ClientHandle client, double ack, int error, const char* args, std::size_t args_len);

@@ -11,5 +11,6 @@ mergeInto(LibraryManager.library, {
   ss_token: function () {},
   ss_status: function () {},
   ss_event: function () {},
+  ss_event_arg: function () {},
   ss_ack: function () {},
 });

@@ -70,8 +70,9 @@ WebClient::WebClient(WebOptions options) {
           driver_->emit(event, args_json, std::move(ack));
         },
         [this](const sc::ScanChange& change) {
-          const std::string args = "[" + change.json + "]";
-          forward(change.op == sc::ScanChange::Op::created ? "scan:created" : "scan:deleted", args);
+          const std::string_view name = change.op == sc::ScanChange::Op::created ? "scan:created" : "scan:deleted";
+          const std::string_view arg = change.json == live_arg_ ? live_arg_ : std::string_view(change.json);
+          ss_event_arg(handle(), name.data(), name.size(), arg.data(), arg.size());
         },
         options.feed);
     feed_->on_error([this](std::string_view code, std::string_view message) {
@@ -86,7 +87,10 @@ WebClient::WebClient(WebOptions options) {
   driver_->on("*", [this](const sc::Event& e) {
     const bool scan_event = e.name == "scan:created" || e.name == "scan:deleted";
     if (feed_ && scan_event) {
-      if (!e.args.empty()) feed_->live(e.name, e.args.front());
+      if (e.args.empty()) return;
+      live_arg_ = e.args.front();
+      feed_->live(e.name, e.args.front());
+      live_arg_ = {};
       return;
     }
     forward(e.name, e.args);

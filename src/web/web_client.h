@@ -52,6 +52,10 @@ class WebClient final : public client::Platform {
   void forward(std::string_view name, const std::vector<std::string_view>& args);
   void forward(std::string_view name, std::string_view args_json);
 
+  // The live scan event's argument while the feed handles it: a change
+  // equal to it is forwarded as this view (into the frame the JS side fed)
+  // rather than as the feed's copy.
+  std::string_view live_arg_;
   std::optional<client::ScanFeed> feed_;
   std::unique_ptr<client::ClientDriver> driver_;  // last: destroyed first, before the feed it calls
 };

@@ -25,6 +25,7 @@ struct FakeBrowser {
   std::vector<std::string> statuses;  // "status/attempt/delay/reason"
   std::vector<std::string> events;    // "name args"
   std::vector<std::string> acks;      // "id/error args"
+  const char* last_arg = nullptr;     // ss_event_arg's pointer
 };
 FakeBrowser* browser = nullptr;
 
@@ -51,6 +52,10 @@ void ss_status(ClientHandle, int status, int attempt, double delay, int reason) 
 }
 void ss_event(ClientHandle, const char* name, std::size_t nn, const char* args, std::size_t an) {
   browser->events.push_back(std::string(name, nn) + " " + std::string(args, an));
+}
+void ss_event_arg(ClientHandle, const char* name, std::size_t nn, const char* arg, std::size_t an) {
+  browser->last_arg = arg;
+  browser->events.push_back(std::string(name, nn) + " [" + std::string(arg, an) + "]");
 }
 void ss_ack(ClientHandle, double id, int error, const char* args, std::size_t an) {
   browser->acks.push_back(std::to_string(static_cast<int>(id)) + "/" + std::to_string(error) + " " +
@@ -119,6 +124,26 @@ TEST_F(WebClientTest, CatchUpAndLiveEventsReachTheJsSideOnceInSeqOrder) {
   ASSERT_NE(c.feed(), nullptr);
   EXPECT_EQ(c.feed()->last_seq(), 2);
   EXPECT_EQ(c.feed()->epoch(), "e1");
+}
+
+// scansync.js slices such an argument from the frame's own JS string: the
+// pointer must lie inside the text that was fed, not in a copy.
+TEST_F(WebClientTest, ALiveScanIsHandedOutAsAViewIntoTheFedFrame) {
+  WebClient c(WebOptions{});
+  connect(c);
+  c.driver().transport_text(tid, R"(431[{"ok":true,"changes":[],"latestSeq":0,"epoch":"e1","hasMore":false}])");
+  const std::string frame = R"(42["scan:created",)" + scan(1, "a") + "]";
+  c.driver().transport_text(tid, frame);
+  ASSERT_EQ(b.events.back(), "scan:created [" + scan(1, "a") + "]");
+  const char* arg = b.last_arg;
+  EXPECT_GE(arg, frame.data());
+  EXPECT_LE(arg + scan(1, "a").size(), frame.data() + frame.size());
+  // A scan out of a sync:since page is the feed's copy, and still right.
+  c.driver().transport_text(tid, R"(42["scan:created",)" + scan(3, "c") + "]");  // a gap: held, catch-up
+  c.driver().transport_text(tid, R"(432[{"ok":true,"changes":[{"op":"created","scan":)" + scan(2, "b") +
+                                     R"(}],"latestSeq":3,"epoch":"e1","hasMore":false}])");
+  EXPECT_EQ(b.events[b.events.size() - 2], "scan:created [" + scan(2, "b") + "]");
+  EXPECT_EQ(b.events.back(), "scan:created [" + scan(3, "c") + "]");
 }
 
 TEST_F(WebClientTest, WithoutCatchUpScanEventsPassRawAndNoSyncIsSent) {

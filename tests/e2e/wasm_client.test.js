@@ -86,6 +86,23 @@ describe('the browser module (wasm) in Node over ws', () => {
     assert.equal(w.c.cursor().lastSeq, second.json.seq);
   });
 
+  // An ASCII frame's scan is sliced from the frame's JS string, any other
+  // decoded from wasm memory (scansync.js's json()): both must give the scan.
+  it('a live scan with non-ASCII text arrives intact, and the ASCII one after it too', async () => {
+    const sub = user('ümit');
+    const token = h.mintToken(server.secret, { sub });
+    const w = open({ url: server.url, getToken: () => token });
+    await w.waitStatus({ status: 'connected' });
+    await h.withDeadline((async () => { while (!w.c.cursor().epoch) await new Promise((r) => setImmediate(r)); })(),
+      h.DEFAULT_DEADLINE_MS, 'the first catch-up');
+    const wide = await h.rest(server.url, 'POST', '/api/scans', { token, body: { ...h.newScan(), code: 'Crème brûlée — 🍮 №7' } });
+    assert.equal(wide.status, 201);
+    const plain = await h.rest(server.url, 'POST', '/api/scans', { token, body: h.newScan() });
+    await w.waitEvent('scan:created', (s) => s.id === plain.json.id);
+    assert.deepEqual(w.events('scan:created').map((a) => a[0]), [wide.json, plain.json]);
+    assert.equal(w.events('scan:created')[0][0].code, 'Crème brûlée — 🍮 №7');
+  });
+
   it('emit with an ack: scan:create answers ok with the stored scan, and the event comes back once', async () => {
     const sub = user('emitter');
     const w = open({ url: server.url, getToken: () => h.mintToken(server.secret, { sub }) });
