@@ -23,7 +23,6 @@ if [[ "${1:-}" == "--only" && "${2:-}" == "browser" ]]; then
   exec node bench/browser/browser_bench.js --web build/web --json build/web/browser-bench-results.json "$@"
 fi
 
-
 only=""
 if [[ "${1:-}" == "--only" ]]; then only="${2:-}"; fi
 
