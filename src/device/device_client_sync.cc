@@ -54,6 +54,9 @@ void DeviceClient::Impl::start() {
     state.last_synced_at = now_text();
     outbox_changed();
   });
+  // A refused answer pauses sending; without the timer the items would wait
+  // for the next local scan or connection.
+  pump->on_pause([this] { arm_retry(); });
   state.last_seq = feed->last_seq();
   publish_scans();
   publish_sync();

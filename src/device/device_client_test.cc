@@ -180,5 +180,27 @@ TEST_F(DeviceClientBattery, AnOutboxPauseArmsNoTimerWhileOffline) {
   ASSERT_TRUE(sent_scan_create(1, "made-offline"));
 }
 
+// A refused item pauses the outbox while connected; the pause's timer sends it
+// again with no other input (no local scan, no reconnect).
+TEST_F(DeviceClientBattery, ARefusedItemIsSentAgainWhenThePauseEnds) {
+  serve(0);
+  ASSERT_TRUE(client->scan("refused-then-taken").ok());
+  ASSERT_TRUE(sent_scan_create(0, "refused-then-taken"));
+  const auto refused_at = client::Clock::now();
+  app.get(0).events->text("43" + ack_id(0, "scan:create") + R"([{"ok":false,"error":"unavailable"}])");
+  ASSERT_TRUE(wait_sync(*client, [](const SyncState& s) { return s.last_error_code == "unavailable"; }));
+  // The earliest wakeup is the pause's end (1 s), not the heartbeat's.
+  const auto due = wakeup();
+  ASSERT_TRUE(due.has_value());
+  EXPECT_LE(*due, refused_at + std::chrono::seconds(2));
+  auto creates = [](const Opened& o) {
+    int n = 0;
+    for (const auto& f : o.sent) n += f.find("refused-then-taken") != std::string::npos;
+    return n;
+  };
+  ASSERT_TRUE(app.wait([&](const auto& o) { return creates(o[0]) == 2; }));
+  EXPECT_EQ(app.opens(), 1u);
+}
+
 }  // namespace
 }  // namespace scansync::device

@@ -134,6 +134,7 @@ void OutboxPump::back_off() {
   delay = std::min(delay, options_.max_backoff);
   const auto until = now_() + delay;
   paused_until_ = until;
+  if (on_pause_) on_pause_();
 }
 
 void OutboxPump::report(std::string_view code, std::string_view id, std::string_view message) {

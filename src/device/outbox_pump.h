@@ -44,6 +44,9 @@ class OutboxPump {
   using ErrorHandler = std::function<void(std::string_view code, std::string_view id, std::string_view message)>;
   // The store changed because of an answer (a row synced, an item gone).
   using ChangeHandler = std::function<void()>;
+  // Sending paused until retry_at(): the host arms its timer for it (the
+  // pause begins inside an ack, when no other input would prompt the host).
+  using PauseHandler = std::function<void()>;
 
   struct Options {
     std::size_t max_in_flight = 16;
@@ -56,6 +59,7 @@ class OutboxPump {
 
   void on_error(ErrorHandler h) { on_error_ = std::move(h); }
   void on_change(ChangeHandler h) { on_change_ = std::move(h); }
+  void on_pause(PauseHandler h) { on_pause_ = std::move(h); }
 
   // The connection is up and its emits go out after room:join: send at once
   // (any backoff pause ends: a fresh connection).
@@ -87,6 +91,7 @@ class OutboxPump {
   Options options_;
   ErrorHandler on_error_;
   ChangeHandler on_change_;
+  PauseHandler on_pause_;
   bool connected_ = false;
   std::uint64_t generation_ = 0;  // one per connection
   std::set<std::int64_t> in_flight_;  // outbox positions

@@ -128,11 +128,14 @@ TEST_F(OutboxPumpTest, AnInvalidCreateIsDroppedAndReported) {
 }
 
 TEST_F(OutboxPumpTest, RetryableErrorsKeepTheItemAndPauseWithABackoff) {
+  std::vector<client::TimePoint> pauses;  // what the host's timer is told
+  pump->on_pause([&] { pauses.push_back(*pump->retry_at()); });
   add(1);
   pump->connected();
   answer(0, R"({"ok":false,"error":"rate_limited"})");
   EXPECT_EQ(outbox_size(), 1u);
   ASSERT_TRUE(pump->retry_at());
+  EXPECT_EQ(pauses, (std::vector<client::TimePoint>{now + client::Millis(1000)}));
   EXPECT_EQ(*pump->retry_at(), now + client::Millis(1000));
   pump->pump();
   EXPECT_EQ(sent.size(), 1u);  // paused
@@ -141,6 +144,8 @@ TEST_F(OutboxPumpTest, RetryableErrorsKeepTheItemAndPauseWithABackoff) {
   ASSERT_EQ(sent.size(), 2u);
   answer(1, R"({"ok":false,"error":"unavailable"})");
   EXPECT_EQ(*pump->retry_at(), now + client::Millis(2000));  // doubled
+  EXPECT_EQ(pauses.size(), 2u);
+  EXPECT_EQ(pauses.back(), now + client::Millis(2000));
   now += client::Millis(2000);
   pump->on_timer();
   answer(2, stored(1, 1));
