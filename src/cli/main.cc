@@ -6,6 +6,7 @@
 
 int main(int argc, char** argv) {
   CLI::App app{"scansync: real-time scan sync (gateway, tools and clients)"};
+  app.set_version_flag("--version", "scansync " SCANSYNC_VERSION);
   app.require_subcommand(1);
   scansync::cli::register_watch(app);
   scansync::cli::register_gateway(app);
