@@ -36,7 +36,7 @@ void step(const std::string& what) { print_line({{"type", "step"}, {"what", what
 
 int fail(const std::string& what, const std::string& message) {
   std::fprintf(stderr, "scansync %s: %s\n", what.c_str(), message.c_str());
-  return 2;
+  return 1;
 }
 
 Result<std::filesystem::path> prepare_data_dir(const std::string& dir) {

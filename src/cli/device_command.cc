@@ -153,7 +153,7 @@ int run_device(const DeviceOptions& o) {
   auto opened = sd::DeviceClient::open(std::move(options));
   if (!opened) {
     std::fprintf(stderr, "scansync device: %s: %s\n", o.db.c_str(), opened.error().message().c_str());
-    return 2;
+    return 1;
   }
   auto device = std::move(*opened);
   // Status lines when the connection or the outbox changes, not for every

@@ -3,7 +3,7 @@
 //
 // Exit codes (also in --help and the README): 0 done; 1 the job failed (the
 // message on stderr says why); 2 a usage error: one line naming the mistake,
-// then the usage. CLI11's own codes (104 for extras, 106 for a missing
+// then the usage; `watch` adds 3 (unauthorized) and 4 (gave up). CLI11's own codes (104 for extras, 106 for a missing
 // subcommand, 109 for a bad value, …) never reach the shell.
 #include <CLI/CLI.hpp>
 
@@ -57,7 +57,8 @@ int usage_error(const CLI::App& app, const CLI::ParseError& e, int argc, char** 
 int main(int argc, char** argv) {
   CLI::App app{"scansync: real-time scan sync (gateway, tools and clients)", "scansync"};
   app.set_version_flag("--version", "scansync " SCANSYNC_VERSION);
-  app.footer("Exit codes: 0 done; 1 the job failed (stderr says why); 2 usage error.");
+  app.footer("Exit codes: 0 done; 1 the job failed (stderr says why); 2 usage error;"
+             " watch only: 3 unauthorized, 4 gave up reconnecting.");
   app.require_subcommand(1);
   scansync::cli::register_watch(app);
   scansync::cli::register_gateway(app);

@@ -49,7 +49,7 @@ int run_token(const TokenOptions& o, bool data_given) {
     secret = auth::load_secret_file(o.secret_file);
     if (!secret.ok()) {
       std::cerr << "scansync token: cannot read a secret from " << o.secret_file << " (missing, unreadable or empty)\n";
-      return 2;
+      return 1;
     }
   } else {
     secret = auth::load_or_create_dev_secret(o.data_dir);

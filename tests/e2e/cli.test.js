@@ -51,6 +51,6 @@ describe('scansync --help and --version', () => {
   it('--help lists the exit codes and exits 0', () => {
     const r = run(['--help']);
     assert.equal(r.code, 0);
-    assert.match(r.stdout, /Exit codes: 0 done; 1 the job failed .*; 2 usage error\./);
+    assert.match(r.stdout, /Exit codes: 0 done; 1 the job failed .*; 2 usage error;\s+watch only: 3 unauthorized, 4 gave up/);
   });
 });
