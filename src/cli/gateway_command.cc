@@ -176,7 +176,10 @@ int run_gateway(const GatewayCliOptions& o) {
   asio::io_context io(1);
   auto gw = Gateway::start(io, g);
   if (!gw) {
-    log_error("start", gw.error().message());
+    // The error is the OS's or the store's; name what it is about.
+    const std::string port = o.port == 0 ? std::string("a free port") : std::to_string(o.port);
+    log_error("start", gw.error().message() + " (listening on " + o.host + ":" + port +
+                           (o.data_dir.empty() ? std::string() : ", data folder " + o.data_dir) + ")");
     return 1;
   }
   Gateway& gateway = **gw;

@@ -297,9 +297,18 @@ Result<std::unique_ptr<Gateway>> Gateway::start(asio::io_context& io, GatewayOpt
     impl->app = std::move(app);
   }
   boost::system::error_code ec;
-  auto address = asio::ip::make_address(impl->opts.host, ec);
-  if (ec) return std::error_code(ec.value(), std::system_category());
-  tcp::endpoint endpoint(address, impl->opts.port);
+  tcp::endpoint endpoint;
+  if (auto address = asio::ip::make_address(impl->opts.host, ec); !ec) {
+    endpoint = tcp::endpoint(address, impl->opts.port);
+  } else {
+    // A host name (localhost, a machine's name): its first address, resolved
+    // once at start. The error keeps the resolver's category and text.
+    tcp::resolver resolver(impl->io);
+    auto found = resolver.resolve(impl->opts.host, std::to_string(impl->opts.port), tcp::resolver::passive, ec);
+    if (ec) return static_cast<std::error_code>(ec);
+    if (found.empty()) return std::make_error_code(std::errc::address_not_available);
+    endpoint = found.begin()->endpoint();
+  }
   impl->acceptor.open(endpoint.protocol(), ec);
   if (!ec) impl->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) impl->acceptor.bind(endpoint, ec);

@@ -54,3 +54,62 @@ describe('scansync --help and --version', () => {
     assert.match(r.stdout, /Exit codes: 0 done; 1 the job failed .*; 2 usage error;\s+watch only: 3 unauthorized, 4 gave up/);
   });
 });
+
+describe('scansync gateway --host', () => {
+  const os = require('node:os');
+  const fs = require('node:fs');
+  const path = require('node:path');
+  const net = require('node:net');
+  const { spawn } = require('node:child_process');
+  const readline = require('node:readline');
+
+  // Starts a gateway; resolves with its first stdout JSON line and the child.
+  function startGateway(args) {
+    const data = fs.mkdtempSync(path.join(os.tmpdir(), 'scansync-cli-'));
+    const child = spawn(scansyncBin(), ['gateway', '--data', data, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => { stderr += d; });
+    const first = new Promise((resolve) => {
+      readline.createInterface({ input: child.stdout }).once('line', (l) => resolve(JSON.parse(l)));
+    });
+    const exited = new Promise((resolve) => child.once('exit', (code) => resolve({ code, stderr })));
+    const stop = async () => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await exited;
+      fs.rmSync(data, { recursive: true, force: true });
+    };
+    return { child, first, exited, stop };
+  }
+  const within = (p, ms, what) => Promise.race([p, new Promise((_, reject) => {
+    setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms).unref();
+  })]);
+
+  it('a host name (localhost) is resolved and listened on', async () => {
+    const gw = startGateway(['--host', 'localhost', '--port', '0']);
+    try {
+      const listening = await within(gw.first, 20000, 'the listening line');
+      assert.equal(listening.type, 'listening');
+      assert.equal(listening.host, 'localhost');
+      const answers = await Promise.all(['127.0.0.1', '[::1]'].map((a) =>
+        fetch(`http://${a}:${listening.port}/healthz`).then((r) => r.status, () => 0)));
+      assert.ok(answers.includes(200), `healthz on 127.0.0.1 / ::1: ${answers}`);
+    } finally {
+      await gw.stop();
+    }
+  });
+
+  it('an address in use: exit 1, and the error names the address and why', async () => {
+    const taken = net.createServer();
+    await new Promise((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = taken.address().port;
+    const gw = startGateway(['--host', '127.0.0.1', '--port', String(port)]);
+    try {
+      const { code, stderr } = await within(gw.exited, 20000, 'the gateway to exit');
+      assert.equal(code, 1);
+      assert.match(stderr, new RegExp(`in use.*127\\.0\\.0\\.1:${port}`), stderr);
+    } finally {
+      taken.close();
+      await gw.stop();
+    }
+  });
+});
