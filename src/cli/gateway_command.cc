@@ -24,6 +24,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <string>
 
 #include <boost/asio/io_context.hpp>
@@ -36,6 +37,7 @@
 #include "gateway/cors_policy.h"
 #include "scansync/auth/jwt.h"
 #include "scansync/gateway/gateway.h"
+#include "store/data_dir_lock.h"
 
 namespace scansync::cli {
 namespace {
@@ -93,6 +95,8 @@ void log_error(std::string_view what, std::string_view detail) {
 }
 
 int run_gateway(const GatewayCliOptions& o) {
+  // Held until the gateway has stopped: one gateway per data folder.
+  std::optional<store::DataDirLock> data_lock;
   // A peer that resets a connection mid-write must cost an error code, not the process.
   std::signal(SIGPIPE, SIG_IGN);
   // glibc returns the top of the heap to the kernel once 128 kB of it is
@@ -161,6 +165,19 @@ int run_gateway(const GatewayCliOptions& o) {
       log_error("data_dir", o.data_dir + ": " + ec.message());
       return 1;
     }
+    auto lock = store::DataDirLock::acquire(o.data_dir);
+    if (!lock) {
+      if (lock.error() == std::errc::device_or_resource_busy) {
+        const auto pid = store::DataDirLock::holder(o.data_dir);
+        log_error("data_dir", o.data_dir + " is in use by another scansync gateway" +
+                                  (pid ? " (pid " + std::to_string(*pid) + ")" : std::string()) +
+                                  ": stop it first, or give this one another --data folder");
+      } else {
+        log_error("data_dir", o.data_dir + "/gateway.lock: " + lock.error().message());
+      }
+      return 1;
+    }
+    data_lock.emplace(std::move(*lock));
     g.data_dir = o.data_dir;
     auto secret = o.secret_file.empty() ? auth::load_or_create_dev_secret(o.data_dir)
                                         : auth::load_secret_file(o.secret_file);

@@ -64,8 +64,7 @@ describe('scansync gateway --host', () => {
   const readline = require('node:readline');
 
   // Starts a gateway; resolves with its first stdout JSON line and the child.
-  function startGateway(args) {
-    const data = fs.mkdtempSync(path.join(os.tmpdir(), 'scansync-cli-'));
+  function startGateway(args, data = fs.mkdtempSync(path.join(os.tmpdir(), 'scansync-cli-'))) {
     const child = spawn(scansyncBin(), ['gateway', '--data', data, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d) => { stderr += d; });
@@ -78,7 +77,7 @@ describe('scansync gateway --host', () => {
       await exited;
       fs.rmSync(data, { recursive: true, force: true });
     };
-    return { child, first, exited, stop };
+    return { child, first, exited, stop, data };
   }
   const within = (p, ms, what) => Promise.race([p, new Promise((_, reject) => {
     setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms).unref();
@@ -110,6 +109,26 @@ describe('scansync gateway --host', () => {
     } finally {
       taken.close();
       await gw.stop();
+    }
+  });
+
+  it('a second gateway on the same --data folder refuses to start and names the first one\'s pid', async () => {
+    const first = startGateway(['--host', '127.0.0.1', '--port', '0']);
+    let third;
+    try {
+      assert.equal((await within(first.first, 20000, 'the first gateway')).type, 'listening');
+      const second = startGateway(['--host', '127.0.0.1', '--port', '0'], first.data);
+      const { code, stderr } = await within(second.exited, 20000, 'the second gateway to exit');
+      assert.equal(code, 1);
+      assert.match(stderr, new RegExp(`in use by another scansync gateway \\(pid ${first.child.pid}\\)`), stderr);
+      // SIGKILLed, the first leaves its lock file behind: it must not block.
+      first.child.kill('SIGKILL');
+      await first.exited;
+      third = startGateway(['--host', '127.0.0.1', '--port', '0'], first.data);
+      assert.equal((await within(third.first, 20000, 'a gateway after the holder died')).type, 'listening');
+    } finally {
+      if (third) await third.stop();
+      await first.stop();
     }
   });
 });
