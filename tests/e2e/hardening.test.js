@@ -466,7 +466,7 @@ describe('--max-connections', () => {
       const base = fdCount(server.pid);
       const idle = await openIdle(server.port, MAX);
       try {
-        await pollUntil(() => fdCount(server.pid) >= base + MAX, 5000, `${MAX} connections accepted (fds ${fdCount(server.pid)}, base ${base})`);
+        await pollUntil(() => fdCount(server.pid) >= base + MAX, 5000 * SLOW, `${MAX} connections accepted (fds ${fdCount(server.pid)}, base ${base})`);
         const r = await exchange(server.port, null, 2000);
         t.diagnostic(`21st connection: ${r.closed ? 'closed' : 'still open'} after ${r.ms.toFixed(0)} ms, ` +
           `answer ${JSON.stringify(r.text.split('\r\n')[0] || '(nothing)')}`);
@@ -481,7 +481,7 @@ describe('--max-connections', () => {
         for (const s of idle.splice(0, 5)) s.destroy();
       }
       try {
-        const ok = await pollUntil(async () => (await h.rest(server.url, 'GET', '/healthz')).status === 200, 5000, '/healthz → 200 after closing 5');
+        const ok = await pollUntil(async () => (await h.rest(server.url, 'GET', '/healthz')).status === 200, 5000 * SLOW, '/healthz → 200 after closing 5');
         assert.ok(ok);
       } finally {
         for (const s of idle) s.destroy();
