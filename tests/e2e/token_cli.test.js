@@ -19,7 +19,7 @@ const run = (args, cwd) => {
 const now = () => Math.floor(Date.now() / 1000);
 const claimsOf = (token) => JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());
 
-// A data folder whose jwt-secret exists; resolves with [dir, secret].
+// A data folder whose jwt-secret exists: [dir, secret].
 function folderWithSecret() {
   const dir = tempDir('scansync-token-');
   const r = run(['token', '--user', 'setup', '--data', dir]);
