@@ -65,12 +65,23 @@ Result<std::string> load_secret_file(const std::filesystem::path& file) {
 }
 
 Result<std::string> load_or_create_dev_secret(const std::filesystem::path& data_dir) {
+  auto dev = open_dev_secret(data_dir);
+  if (!dev) return dev.error();
+  return std::move(dev->secret);
+}
+
+Result<DevSecret> open_dev_secret(const std::filesystem::path& data_dir) {
+  const auto existing = [](const std::filesystem::path& file) -> Result<DevSecret> {
+    auto secret = load_secret_file(file);
+    if (!secret) return secret.error();
+    return DevSecret{std::move(*secret), false};
+  };
   std::error_code ec;
   std::filesystem::create_directories(data_dir, ec);
   if (ec) return errc::secret_file_error;
   const auto file = data_dir / kDevSecretName;
 
-  if (std::filesystem::exists(file, ec)) return load_secret_file(file);
+  if (std::filesystem::exists(file, ec)) return existing(file);
 
   // Written to a temporary file first and published with link(), which fails
   // if the name exists: a reader never sees a half-written secret, and when
@@ -88,9 +99,9 @@ Result<std::string> load_or_create_dev_secret(const std::filesystem::path& data_
     ok = false;
   }
   ::unlink(tmp.c_str());
-  if (lost_race) return load_secret_file(file);
+  if (lost_race) return existing(file);  // the other process created it
   if (!ok) return errc::secret_file_error;
-  return *secret;
+  return DevSecret{std::move(*secret), true};
 }
 
 }  // namespace scansync::auth

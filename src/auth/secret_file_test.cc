@@ -42,6 +42,15 @@ TEST_F(SecretFileTest, SecondCallReturnsTheSameSecret) {
   EXPECT_EQ(*c, *a);
 }
 
+TEST_F(SecretFileTest, OpenDevSecretSaysWhetherItCreatedTheFile) {
+  auto first = open_dev_secret(dir_.path());
+  auto second = open_dev_secret(dir_.path());
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_TRUE(first->created);
+  EXPECT_FALSE(second->created);
+  EXPECT_EQ(first->secret, second->secret);
+}
+
 TEST_F(SecretFileTest, TwoDataDirsGetDifferentSecrets) {
   auto a = load_or_create_dev_secret(dir_ / "a");
   auto b = load_or_create_dev_secret(dir_ / "b");

@@ -60,6 +60,13 @@ Result<std::string> load_secret_file(const std::filesystem::path& file);
 // Dev secret: reads DATA_DIR/jwt-secret, or creates it (32 random bytes, hex,
 // mode 0600, data_dir created if needed) when absent.
 Result<std::string> load_or_create_dev_secret(const std::filesystem::path& data_dir);
+// The same, also telling whether this call created the file (so a tool can
+// say so: a new secret means the gateway must use that data folder).
+struct DevSecret {
+  std::string secret;
+  bool created = false;
+};
+Result<DevSecret> open_dev_secret(const std::filesystem::path& data_dir);
 
 }  // namespace scansync::auth
 
