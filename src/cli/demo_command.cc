@@ -277,6 +277,13 @@ int run_demo(const DemoOptions& o) {
     // Leaving the scope destroys the clients: sockets closed, no callback afterwards.
   }
   stop_gateway(*gateway, gateway_io, guard, gateway_thread);
+  gateway.reset();  // the store closed before its folder goes
+  if (o.data_dir.empty()) {
+    // A folder of our own making (none was given): leave nothing behind.
+    std::error_code ec;
+    std::filesystem::remove_all(*dir, ec);
+    if (ec) std::fprintf(stderr, "scansync demo: could not remove %s: %s\n", dir->c_str(), ec.message().c_str());
+  }
   return exit_code;
 }
 
