@@ -9,9 +9,9 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/write.hpp>
-#include <thread>
 
 #include "gateway/cors_policy.h"
+#include "gateway/running_gateway_test_util.h"
 #include "scansync/gateway/gateway.h"
 
 namespace scansync::gateway {
@@ -20,33 +20,15 @@ namespace {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
-class RunningGateway {
- public:
-  explicit RunningGateway(std::vector<std::string> origins) {
-    GatewayOptions o;
-    o.conformance = true;  // no database needed: polling, preflight and WebSocket are the same
-    o.port = 0;
-    o.cors_origins = std::move(origins);
-    auto started = Gateway::start(io_, std::move(o));
-    if (!started) {
-      ADD_FAILURE() << "start: " << started.error().message();
-      return;
-    }
-    gateway_ = std::move(*started);
-    thread_ = std::thread([this] { io_.run_for(std::chrono::seconds(30)); });
-  }
-  ~RunningGateway() {
-    if (!gateway_) return;
-    gateway_->stop("test over");
-    thread_.join();
-  }
-  std::uint16_t port() const { return gateway_ ? gateway_->port() : 0; }
+using testing::RunningGateway;
 
- private:
-  asio::io_context io_;
-  std::unique_ptr<Gateway> gateway_;
-  std::thread thread_;
-};
+// No database needed: polling, preflight and WebSocket are the same.
+GatewayOptions with_origins(std::vector<std::string> origins) {
+  GatewayOptions o;
+  o.conformance = true;
+  o.cors_origins = std::move(origins);
+  return o;
+}
 
 // The status line and headers of the answer to `method target` with
 // `headers` (a 5 s receive timeout is the deadline).
@@ -80,7 +62,7 @@ std::string upgrade(std::uint16_t port, const std::string& origin) {
 bool has(const std::string& head, const std::string& line) { return head.find(line) != std::string::npos; }
 
 TEST(GatewayCors, NoneByDefault) {
-  RunningGateway g({});
+  RunningGateway g(with_origins({}));
   const auto h = get(g.port(), "/healthz", "http://evil.example");
   ASSERT_TRUE(has(h, "200 OK")) << h;
   EXPECT_FALSE(has(h, "Access-Control-")) << "no origin is trusted by default:\n" << h;
@@ -91,7 +73,7 @@ TEST(GatewayCors, NoneByDefault) {
 }
 
 TEST(GatewayCors, ListedOriginsOnly) {
-  RunningGateway g({"http://app.example:3000"});
+  RunningGateway g(with_origins({"http://app.example:3000"}));
   const auto ok = get(g.port(), "/socket.io/?EIO=4&transport=polling", "http://app.example:3000");
   ASSERT_TRUE(has(ok, "200 OK")) << ok;
   EXPECT_TRUE(has(ok, "Access-Control-Allow-Origin: http://app.example:3000\r\n")) << ok;
@@ -121,7 +103,7 @@ TEST(GatewayCors, ListedOriginsOnly) {
 }
 
 TEST(GatewayCors, StarIsAnyOriginWithoutCredentials) {
-  RunningGateway g({"*"});
+  RunningGateway g(with_origins({"*"}));
   const auto h = get(g.port(), "/healthz", "http://anything.example");
   EXPECT_TRUE(has(h, "Access-Control-Allow-Origin: *\r\n")) << h;
   EXPECT_FALSE(has(h, "Access-Control-Allow-Credentials")) << h;

@@ -22,6 +22,7 @@
 #include <sys/time.h>
 #include <thread>
 
+#include "gateway/running_gateway_test_util.h"
 #include "scansync/auth/jwt.h"
 
 namespace scansync::gateway {
@@ -61,32 +62,7 @@ Answer exchange(std::uint16_t port, const std::string& method, const std::string
   return a;
 }
 
-class RunningGateway {
- public:
-  explicit RunningGateway(GatewayOptions opts) {
-    opts.port = 0;
-    auto started = Gateway::start(io_, std::move(opts));
-    if (!started) {
-      ADD_FAILURE() << "start: " << started.error().message();
-      return;
-    }
-    gateway_ = std::move(*started);
-    thread_ = std::thread([this] { io_.run_for(std::chrono::seconds(30)); });
-  }
-  ~RunningGateway() {
-    if (!gateway_) return;
-    gateway_->stop("test over");
-    thread_.join();
-    EXPECT_TRUE(gateway_->drained()) << "stop() left connections open";
-    gateway_.reset();
-  }
-  std::uint16_t port() const { return gateway_ ? gateway_->port() : 0; }
-
- private:
-  asio::io_context io_;
-  std::unique_ptr<Gateway> gateway_;
-  std::thread thread_;
-};
+using testing::RunningGateway;
 
 GatewayOptions conformance() {
   GatewayOptions o;
