@@ -20,6 +20,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const readline = require('node:readline');
+const { fmt, table } = require('./report');
 
 const BENCH = __dirname;
 const REPO = path.resolve(BENCH, '..');
@@ -50,18 +51,7 @@ function runJson(cmd, args, timeoutMs) {
   return JSON.parse(lines[lines.length - 1]);
 }
 
-const fmt = (x, digits = 0) => (x === null || x === undefined || Number.isNaN(x) ? 'n/a'
-  : Number(x).toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
 
-function table(title, header, rows) {
-  const all = [header, ...rows];
-  const widths = header.map((_, c) => Math.max(...all.map((r) => String(r[c]).length)));
-  const line = (r) => r.map((cell, c) => (c === 0 ? String(cell).padEnd(widths[c]) : String(cell).padStart(widths[c]))).join('  ');
-  console.log(`\n${title}`);
-  console.log(line(header));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const r of rows) console.log(line(r));
-}
 
 // ---- Issue 2: client decode and dispatch ----
 function clientBench() {

@@ -30,6 +30,7 @@ const path = require('node:path');
 const { chromium } = require('playwright-core');
 const { Server } = require('socket.io');
 const { frame } = require('../gen_frames.js');
+const { median, table } = require('../report');
 
 const REPO = path.resolve(__dirname, '..', '..');
 const CHROMIUM = process.env.SCANSYNC_CHROMIUM || '/usr/bin/chromium';
@@ -130,7 +131,6 @@ function selfTimes(profile) {
   return [...total].sort((a, b) => b[1] - a[1]);
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (x, digits = 0) => Number(x).toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 async function round(browser, port, kind, n, mode, profileDir) {
@@ -173,15 +173,6 @@ const LABEL = {
   raw: 'floor: bare WebSocket + JSON.parse',
 };
 
-function printTable(title, header, rows) {
-  const all = [header, ...rows];
-  const widths = header.map((_, c) => Math.max(...all.map((r) => String(r[c]).length)));
-  const line = (r) => r.map((cell, c) => (c === 0 ? String(cell).padEnd(widths[c]) : String(cell).padStart(widths[c]))).join('  ');
-  console.log(`\n${title}`);
-  console.log(line(header));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const r of rows) console.log(line(r));
-}
 
 async function main() {
   const o = parseArgs(process.argv.slice(2));
@@ -219,7 +210,7 @@ async function main() {
           fmt(median(rs.map((r) => r.heapAfterKb - r.heapBeforeKb))),
           kinds.includes('sio') ? fmt(med(mode, kind) / med(mode, 'sio'), 2) + 'x' : 'n/a'];
       });
-      printTable(mode === 'replay' ? `replay, ${fmt(o.frames)} frames: handed to the client's WebSocket onmessage, 100 per task (the client's event path)`
+      table(mode === 'replay' ? `replay, ${fmt(o.frames)} frames: handed to the client's WebSocket onmessage, 100 per task (the client's event path)`
         : `wire, ${fmt(Math.min(o.wireFrames, o.frames))} frames: written by the local socket.io server to the WebSocket (Chromium's delivery included)`,
       ['client', 'events/s (median)', 'rounds', 'JS heap growth kB', 'vs socket.io-client'], rows);
       if (kinds.includes('wasm') && kinds.includes('sio')) summary.ratio[mode] = med(mode, 'wasm') / med(mode, 'sio');

@@ -27,6 +27,7 @@ const path = require('node:path');
 const readline = require('node:readline');
 const Database = require('better-sqlite3');
 const { scan } = require('../gen_frames');
+const { fmt, median, table } = require('../report');
 
 const HERE = __dirname;
 const REPO = path.resolve(HERE, '..', '..');
@@ -48,19 +49,6 @@ const work = fs.mkdtempSync(path.join(os.tmpdir(), 'scansync-device-bench-'));
 process.on('exit', () => fs.rmSync(work, { recursive: true, force: true }));
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-const fmt = (x, digits = 0) => (x === null || x === undefined || Number.isNaN(x) ? 'n/a'
-  : Number(x).toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-function table(title, header, rows) {
-  const all = [header, ...rows];
-  const widths = header.map((_, c) => Math.max(...all.map((r) => String(r[c]).length)));
-  const line = (r) => r.map((cell, c) => (c === 0 ? String(cell).padEnd(widths[c]) : String(cell).padStart(widths[c]))).join('  ');
-  console.log(`\n${title}`);
-  console.log(line(header));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const r of rows) console.log(line(r));
-}
 
 // ---- /proc ----
 const CLK_TCK = 100;  // USER_HZ on Linux
