@@ -15,6 +15,10 @@ skip() { echo "install.deb: SKIPPED: $*"; exit 77; }
 fail() { echo "install.deb: $*" >&2; exit 1; }
 
 [[ "$(id -u)" == 0 ]] || skip "dpkg -i needs root"
+# One run at a time on the machine (another worktree's suite included):
+# the checks below then see what an earlier run left.
+exec 9>/tmp/scansync-install-deb.lock
+flock -w 300 9 || fail "another install.deb held /tmp/scansync-install-deb.lock for 300 s"
 command -v dpkg-shlibdeps >/dev/null || skip "dpkg-shlibdeps missing (apt-get install dpkg-dev)"
 for p in scansync scansync-dev; do
   if [[ "$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null)" =~ ^(installed|config-files|half-) ]]; then

@@ -16,7 +16,8 @@ trap 'rm -rf "$tmp"' EXIT
 prefix="$tmp/prefix"
 fail() { echo "install.tree: $*" >&2; exit 1; }
 
-cmake --install "$build" --prefix "$prefix" >/dev/null
+# --strip as cpack does (the archives lose their debug sections: the app links faster).
+cmake --install "$build" --prefix "$prefix" --strip >/dev/null
 
 # The layout.
 "$prefix/bin/scansync" --version | grep -q '^scansync ' || fail "bin/scansync does not run"
@@ -31,6 +32,9 @@ soname="$(readelf -d "$prefix/lib/libscansync.so" | sed -n 's/.*SONAME.*\[\(.*\)
   fail "libscansync.so's SONAME is '$soname'"
 [[ ! -e "$prefix/include/scansync/gateway" && ! -e "$prefix/include/scansync/auth" ]] ||
   fail "the gateway's headers were installed without its library"
+if readelf -S "$prefix/lib/libscansync_transport.a" | grep '\.debug_info' >/dev/null; then
+  fail "--strip left the archives' debug sections"
+fi
 [[ ! -e "$prefix/lib/systemd" ]] || fail "the package's systemd unit was installed by a plain cmake --install"
 if [[ -e "$build/web/index.html" ]]; then
   cmp -s "$build/web/index.html" "$prefix/share/scansync/web/index.html" || fail "the web page was not installed"
