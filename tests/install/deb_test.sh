@@ -84,7 +84,7 @@ out="$(systemd-analyze verify /usr/lib/systemd/system/scansync.service 2>&1)" ||
 exec_start="$(sed -n 's/^ExecStart=//p' /usr/lib/systemd/system/scansync.service)"
 [[ "$exec_start" == *'$SCANSYNC_OPTIONS'* ]] || fail "ExecStart does not take \$SCANSYNC_OPTIONS: $exec_start"
 read -ra cmd <<<"${exec_start//\$SCANSYNC_OPTIONS/--host 127.0.0.1 --port 0}"
-coproc gateway { exec setpriv --reuid=scansync --regid=scansync --clear-groups --no-new-privs -- "${cmd[@]}" 2>"$tmp/gateway.err"; }
+coproc gateway { exec setpriv --reuid=scansync --regid=scansync --clear-groups --no-new-privs -- "${cmd[@]}" 2>"$tmp/gateway.err" 9>&-; }
 gateway_pid=$gateway_PID
 read -t 20 -r listening <&"${gateway[0]}" || { cat "$tmp/gateway.err" >&2; fail "the gateway printed no listening line"; }
 [[ "$listening" =~ \"port\":([0-9]+) ]] || fail "not a listening line: $listening"
@@ -108,9 +108,11 @@ for f in scansync.db jwt-secret; do
 done
 
 kill -TERM "$gateway_pid"
-( sleep 15; kill -KILL "$gateway_pid" 2>/dev/null ) & watchdog=$!  # a deadline, not a wait
+sleep 15 9>&- & deadline=$!  # a deadline, not a wait: whichever ends first
+wait -n "$gateway_pid" "$deadline" || true
+if kill -0 "$gateway_pid" 2>/dev/null; then fail "the gateway was still running 15 s after SIGTERM"; fi
+kill "$deadline" 2>/dev/null || true
 rc=0; wait "$gateway_pid" || rc=$?
-kill "$watchdog" 2>/dev/null || true
 gateway_pid=
 ((rc == 0)) || { cat "$tmp/gateway.err" >&2; fail "the gateway exited $rc on SIGTERM"; }
 echo "install.deb: the installed gateway ran as scansync on 127.0.0.1:$port, /healthz ok, stopped cleanly"
