@@ -99,6 +99,9 @@ void PgConnection::connect(const std::string& url, ConnectDone done) {
   conn_ = PQconnectStartParams(keys, values, /*expand_dbname=*/1);
   state_ = State::connecting;
   if (!conn_ || PQstatus(conn_) == CONNECTION_BAD) return fail(error_text(conn_));
+  // Notices (e.g. "relation already exists, skipping") are not errors, and
+  // libpq's default prints them on stderr.
+  PQsetNoticeReceiver(conn_, [](void*, const PGresult*) {}, nullptr);
   arm_deadline(options_.connect_timeout);
   watch_socket();
   wait_writable();  // libpq: begin as if PQconnectPoll had answered PGRES_POLLING_WRITING
