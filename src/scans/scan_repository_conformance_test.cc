@@ -18,8 +18,10 @@ namespace {
 using testing::describe;
 using testing::scan;
 
+// The result as a T, or a test failure naming what came instead. (Not named
+// `get`: argument-dependent lookup would pick std::get, which throws.)
 template <class T>
-T get(const OperationResult& r) {
+T expect_result(const OperationResult& r) {
   const T* p = std::get_if<T>(&r);
   EXPECT_NE(p, nullptr) << describe(r);
   return p ? *p : T{};
@@ -49,7 +51,7 @@ class ScanRepositoryConformance : public ::testing::TestWithParam<std::string> {
   }
   Created create(ScanRepository& r, const std::string& user, const std::string& id,
                  const std::string& code = "4006381333931") {
-    return get<Created>(one(r, CreateScan{user, scan(id, code)}));
+    return expect_result<Created>(one(r, CreateScan{user, scan(id, code)}));
   }
   std::int64_t create_seq(ScanRepository& r, const std::string& user, const std::string& id) {
     auto c = create(r, user, id);
@@ -57,19 +59,19 @@ class ScanRepositoryConformance : public ::testing::TestWithParam<std::string> {
     return c.scan.seq;
   }
   std::int64_t delete_seq(ScanRepository& r, const std::string& user, const std::string& id, std::int64_t now = 1000) {
-    auto d = get<Removed>(one(r, RemoveScan{user, id, now}));
+    auto d = expect_result<Removed>(one(r, RemoveScan{user, id, now}));
     EXPECT_FALSE(d.already_deleted) << id;
     return d.tombstone.deleted_seq.value_or(-1);
   }
   ChangePage changes(ScanRepository& r, const std::string& user, std::int64_t since, std::size_t limit = 1000,
                      std::size_t max_bytes = kNoByteLimit) {
-    return get<ChangePage>(one(r, ChangesSince{user, since, limit, max_bytes}));
+    return expect_result<ChangePage>(one(r, ChangesSince{user, since, limit, max_bytes}));
   }
   LivePage live(ScanRepository& r, const std::string& user, std::optional<std::int64_t> before = std::nullopt,
                 std::size_t limit = 1000, std::size_t max_bytes = kNoByteLimit) {
-    return get<LivePage>(one(r, ListLive{user, before, limit, max_bytes}));
+    return expect_result<LivePage>(one(r, ListLive{user, before, limit, max_bytes}));
   }
-  std::int64_t latest(ScanRepository& r, const std::string& user) { return get<Latest>(one(r, LatestSeq{user})).latest_seq; }
+  std::int64_t latest(ScanRepository& r, const std::string& user) { return expect_result<Latest>(one(r, LatestSeq{user})).latest_seq; }
 
   boost::asio::io_context io_;
   std::unique_ptr<testing::Engine> engine_;
@@ -78,7 +80,7 @@ class ScanRepositoryConformance : public ::testing::TestWithParam<std::string> {
 
 TEST_P(ScanRepositoryConformance, CreateAnswersTheStoredScanWithTheUsersNextSeq) {
   auto repo = open();
-  auto c = get<Created>(one(*repo, CreateScan{"alice", NewScan{"id-1", "hello", "qr", "phone", "2026-01-01T00:00:00.000Z"}}));
+  auto c = expect_result<Created>(one(*repo, CreateScan{"alice", NewScan{"id-1", "hello", "qr", "phone", "2026-01-01T00:00:00.000Z"}}));
   EXPECT_FALSE(c.existing);
   const StoredScan expected{"alice", "id-1", "hello", "qr", "phone", "2026-01-01T00:00:00.000Z", 1, {}, {}};
   EXPECT_EQ(c.scan, expected);
@@ -113,8 +115,8 @@ TEST_P(ScanRepositoryConformance, CreatingADeletedIdAnswersItsTombstone) {
 TEST_P(ScanRepositoryConformance, DeleteTakesASeqOnceAndUnknownIdsAreNotFound) {
   auto repo = open();
   create_seq(*repo, "alice", "a");
-  auto first = get<Removed>(one(*repo, RemoveScan{"alice", "a", 111}));
-  auto second = get<Removed>(one(*repo, RemoveScan{"alice", "a", 222}));
+  auto first = expect_result<Removed>(one(*repo, RemoveScan{"alice", "a", 111}));
+  auto second = expect_result<Removed>(one(*repo, RemoveScan{"alice", "a", 222}));
   EXPECT_FALSE(first.already_deleted);
   EXPECT_TRUE(second.already_deleted);
   EXPECT_EQ(first.tombstone.deleted_seq, 2);
@@ -260,7 +262,7 @@ TEST_P(ScanRepositoryConformance, EpochIsKeptAcrossInstancesAndCarriedByEveryPag
   EXPECT_EQ(again->epoch(), epoch);
   EXPECT_EQ(changes(*again, "alice", 0).epoch, epoch);
   EXPECT_EQ(live(*again, "alice").epoch, epoch);
-  EXPECT_EQ(get<Latest>(one(*again, LatestSeq{"alice"})).epoch, epoch);
+  EXPECT_EQ(expect_result<Latest>(one(*again, LatestSeq{"alice"})).epoch, epoch);
 
   const std::string other = engine_->new_storage();
   auto fresh = engine_->open(other, {}, io_);
@@ -299,17 +301,17 @@ TEST_P(ScanRepositoryConformance, AWriteThatFailsInABatchUndoesOnlyItself) {
                             LatestSeq{"alice"},
                         });
   ASSERT_EQ(b.results.size(), 10u);
-  EXPECT_EQ(get<Created>(b.results[0]).scan.seq, 1);
+  EXPECT_EQ(expect_result<Created>(b.results[0]).scan.seq, 1);
   EXPECT_EQ(error_of(b.results[1]), RepositoryErrc::invalid);
-  EXPECT_EQ(get<Created>(b.results[2]).scan.seq, 2);
+  EXPECT_EQ(expect_result<Created>(b.results[2]).scan.seq, 2);
   EXPECT_EQ(error_of(b.results[3]), RepositoryErrc::not_found);
-  EXPECT_EQ(get<ChangePage>(b.results[4]).changes.size(), 2u);
-  EXPECT_EQ(get<ChangePage>(b.results[4]).latest_seq, 2);
+  EXPECT_EQ(expect_result<ChangePage>(b.results[4]).changes.size(), 2u);
+  EXPECT_EQ(expect_result<ChangePage>(b.results[4]).latest_seq, 2);
   EXPECT_EQ(error_of(b.results[5]), RepositoryErrc::invalid);
-  EXPECT_EQ(get<Created>(b.results[6]).scan.seq, 3);
+  EXPECT_EQ(expect_result<Created>(b.results[6]).scan.seq, 3);
   EXPECT_EQ(error_of(b.results[7]), RepositoryErrc::quota_exceeded);
   EXPECT_EQ(error_of(b.results[8]), RepositoryErrc::invalid);
-  EXPECT_EQ(get<Latest>(b.results[9]).latest_seq, 3);
+  EXPECT_EQ(expect_result<Latest>(b.results[9]).latest_seq, 3);
 
   auto page = changes(*repo, "alice", 0);
   ASSERT_EQ(page.changes.size(), 3u);
@@ -328,13 +330,13 @@ TEST_P(ScanRepositoryConformance, ABatchKeepsEachUsersOrderAndAnswersInSubmitOrd
                             CreateScan{"zoe", scan("z1")},  // after its delete: the tombstone
                             ChangesSince{"zoe", 0},
                         });
-  EXPECT_EQ(get<Created>(b.results[0]).scan.seq, 1);
-  EXPECT_EQ(get<Created>(b.results[1]).scan.id, "a1");
-  EXPECT_EQ(get<Removed>(b.results[2]).tombstone.deleted_seq, 2);
-  EXPECT_EQ(get<Created>(b.results[3]).scan.seq, 2);
-  EXPECT_TRUE(get<Created>(b.results[4]).existing);
-  EXPECT_TRUE(get<Created>(b.results[4]).scan.deleted());
-  EXPECT_EQ(get<ChangePage>(b.results[5]).latest_seq, 2);
+  EXPECT_EQ(expect_result<Created>(b.results[0]).scan.seq, 1);
+  EXPECT_EQ(expect_result<Created>(b.results[1]).scan.id, "a1");
+  EXPECT_EQ(expect_result<Removed>(b.results[2]).tombstone.deleted_seq, 2);
+  EXPECT_EQ(expect_result<Created>(b.results[3]).scan.seq, 2);
+  EXPECT_TRUE(expect_result<Created>(b.results[4]).existing);
+  EXPECT_TRUE(expect_result<Created>(b.results[4]).scan.deleted());
+  EXPECT_EQ(expect_result<ChangePage>(b.results[5]).latest_seq, 2);
 }
 
 // Two repositories on one store ("nodes"), batches in flight on both at
@@ -352,7 +354,7 @@ TEST_P(ScanRepositoryConformance, TwoNodesCreatingForOneUserKeepSeqGaplessAndIds
       ++answered;
       ASSERT_EQ(r.results.size(), ops.size());
       for (std::size_t i = 0; i < ops.size(); ++i) {
-        auto c = get<Created>(r.results[i]);
+        auto c = expect_result<Created>(r.results[i]);
         const auto& op = std::get<CreateScan>(ops[i]);
         if (!c.existing) {
           ++created[op.user + "/" + op.scan.id];
