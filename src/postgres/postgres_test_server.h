@@ -7,7 +7,8 @@
 // folder is that user's (under /tmp, whose mode lets it in).
 //
 // The binaries: $SCANSYNC_PG_BIN, else the newest /usr/lib/postgresql/*/bin.
-// Absent → shared() returns nullptr and says why, and the tests skip.
+// Absent → shared() returns nullptr and says why, and the tests skip; present
+// but the server does not start → nullptr too, and the tests fail.
 //
 // Settings for speed, not durability against an OS crash: fsync=off. A
 // stopped server (stop(), `-m immediate`: killed, no shutdown) keeps every
@@ -40,6 +41,9 @@ class PostgresTestServer {
     why = failure;
     return server.get();
   }
+
+  // Whether the server binaries are there (when not, tests skip rather than fail).
+  static bool binaries_found() { return !find_bin().empty(); }
 
   ~PostgresTestServer() {
     if (running_) stop();
@@ -113,7 +117,9 @@ class PostgresTestServer {
   }
 
   static std::string find_bin() {
-    if (const char* env = std::getenv("SCANSYNC_PG_BIN"); env && *env) return env;
+    if (const char* env = std::getenv("SCANSYNC_PG_BIN"); env && *env) {
+      return std::filesystem::exists(std::filesystem::path(env) / "initdb") ? std::string(env) : std::string{};
+    }
     std::filesystem::path best;
     std::error_code ec;
     for (const auto& e : std::filesystem::directory_iterator("/usr/lib/postgresql", ec)) {

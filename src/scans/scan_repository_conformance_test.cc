@@ -36,7 +36,10 @@ class ScanRepositoryConformance : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     engine_ = testing::make_engine(GetParam());
-    if (auto why = engine_->unavailable_reason(); !why.empty()) GTEST_SKIP() << GetParam() << " skipped: " << why;
+    if (auto why = engine_->unavailable_reason(); !why.empty()) {
+      if (engine_->absent()) GTEST_SKIP() << GetParam() << " skipped: " << why;
+      FAIL() << GetParam() << " cannot run: " << why;
+    }
     storage_ = engine_->new_storage();
     ASSERT_FALSE(storage_.empty());
   }

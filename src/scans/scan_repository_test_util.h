@@ -49,8 +49,10 @@ inline std::string describe(const OperationResult& r) {
 class Engine {
  public:
   virtual ~Engine() = default;
-  // Empty when the engine can run here; otherwise why the test skips.
+  // Empty when the engine can run here; otherwise why not.
   virtual std::string unavailable_reason() { return {}; }
+  // Whether not running is a skip (the engine is not installed) rather than a failure.
+  virtual bool absent() const { return false; }
   // A fresh, empty storage's name.
   virtual std::string new_storage() = 0;
   // A repository on `storage`; several may be open on one (two "nodes").
@@ -87,6 +89,7 @@ class PostgresEngine final : public Engine {
  public:
   PostgresEngine() { server_ = postgres::testing::PostgresTestServer::shared(why_); }
   std::string unavailable_reason() override { return server_ ? std::string{} : why_; }
+  bool absent() const override { return !postgres::testing::PostgresTestServer::binaries_found(); }
   std::string new_storage() override {
     const auto name = server_->new_database();
     return name.empty() ? name : server_->url(name);
