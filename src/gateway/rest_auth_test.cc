@@ -30,11 +30,11 @@ class RestAuthTest : public ::testing::Test {
     return authenticate_rest(c, verifier_, keys ? *keys : keys_, kNow);
   }
 
-  static const RestCaller& caller(const RestAuthentication& a) {
-    static const RestCaller none{"<refused>", std::nullopt};
+  // By value: the argument is usually a temporary.
+  static RestCaller caller(const RestAuthentication& a) {
     if (const auto* r = std::get_if<RestRefusal>(&a)) {
       ADD_FAILURE() << "refused: " << r->status << " " << r->code << " " << r->message;
-      return none;
+      return RestCaller{"<refused>", std::nullopt};
     }
     return std::get<RestCaller>(a);
   }
@@ -51,7 +51,7 @@ class RestAuthTest : public ::testing::Test {
 };
 
 TEST_F(RestAuthTest, AKeyActsForTheUserItNames) {
-  const RestCaller& c = caller(call(kKey, {"alice"}));
+  const RestCaller c = caller(call(kKey, {"alice"}));
   EXPECT_EQ(c.user, "alice");
   EXPECT_EQ(c.api_key, 1u) << "the key's position in the file";
   EXPECT_EQ(caller(call(kOldKey, {"bob"})).api_key, 0u);
@@ -105,7 +105,7 @@ TEST_F(RestAuthTest, NoKeysConfiguredMeansNoKeyAccess) {
 }
 
 TEST_F(RestAuthTest, AUserTokenActsForItsOwnUser) {
-  const RestCaller& c = caller(call(jwt_for("alice")));
+  const RestCaller c = caller(call(jwt_for("alice")));
   EXPECT_EQ(c.user, "alice");
   EXPECT_EQ(c.api_key, std::nullopt);
   EXPECT_EQ(caller(call(jwt_for("alice"), {"alice"})).user, "alice") << "naming itself is harmless";
