@@ -43,7 +43,7 @@ int usage_error(const CLI::App& app, const CLI::ParseError& e, int argc, char** 
   std::fprintf(stderr, "scansync: %s\n", message.c_str());
   const std::string path = command_path(at);
   if (&at == &app) {
-    std::fprintf(stderr, "usage: scansync SUBCOMMAND [OPTIONS]   (subcommands: watch, gateway, token, demo, device, db;"
+    std::fprintf(stderr, "usage: scansync SUBCOMMAND [OPTIONS]   (subcommands: watch, gateway, token, demo, device, db, api-key;"
                          " scansync --help)\n");
   } else {
     const char* shape = at.get_require_subcommand_min() > 0 ? "SUBCOMMAND [OPTIONS]" : "[OPTIONS]";
@@ -66,6 +66,7 @@ int main(int argc, char** argv) {
   scansync::cli::register_demo(app);
   scansync::cli::register_device(app);
   scansync::cli::register_db(app);
+  scansync::cli::register_api_key(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
