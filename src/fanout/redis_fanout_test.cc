@@ -232,6 +232,23 @@ TEST(RedisFanoutDown, WithoutRedisANodeStillServesItsOwnSockets) {
   EXPECT_EQ(sink.restored, 0);
 }
 
+TEST_F(RedisFanoutTest, ManyUsersAreSubscribedAgainAfterARestart) {
+  RecordingSink sink_a, sink_b;
+  RedisFanout a(io_.get_executor(), options("node-a"), sink_a);
+  RedisFanout b(io_.get_executor(), options("node-b"), sink_b);
+  constexpr int kUsers = 700;  // several SUBSCRIBE commands (256 channels each)
+  for (int i = 0; i < kUsers; ++i) b.subscribe("user-" + std::to_string(i));
+  ASSERT_TRUE(run_until([&] { return ready(a) && ready(b) && sink_b.restored == 1; }));
+  server_->kill();
+  ASSERT_TRUE(run_until([&] { return !b.status().subscriber.up && !a.status().publisher.up; }));
+  ASSERT_TRUE(server_->start().empty());
+  ASSERT_TRUE(run_until([&] { return ready(a) && ready(b) && sink_b.restored == 2; }));
+  EXPECT_TRUE(sink_b.subscribed.empty()) << "restored as a whole, not user by user";
+  for (int i = 0; i < kUsers; ++i) a.publish("user-" + std::to_string(i), 1, "", text_frame("x"));
+  ASSERT_TRUE(run_until([&] { return sink_b.got.size() == kUsers; }));
+  EXPECT_EQ(b.status().subscribed_users, static_cast<std::size_t>(kUsers));
+}
+
 // The store of the crash test: what was committed, for the tracker's backfills.
 struct FakeStore {
   std::map<std::int64_t, std::string> changes;
