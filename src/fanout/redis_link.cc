@@ -48,6 +48,11 @@ void RedisLink::connect() {
     redisAsyncFree(ac);
     return failed(std::move(error));
   }
+  // A peer that vanishes without a FIN (a host gone, a partition) would
+  // leave a subscriber waiting for ever: TCP keepalive finds it (hiredis:
+  // probes after 15 s idle). Not a PING: hiredis 0.14 misroutes its reply
+  // on a subscribed connection.
+  redisEnableKeepAlive(&ac->c);
   if (auto ec = attach_to_asio(ac, executor_)) {
     redisAsyncFree(ac);
     return failed("event loop: " + ec.message());
