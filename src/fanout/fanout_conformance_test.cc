@@ -47,7 +47,8 @@ class FanoutConformance : public ::testing::TestWithParam<std::string> {
     server_ = std::make_unique<test::RedisServer>(*binary);
     ASSERT_TRUE(server_->start().empty());
     RedisFanoutOptions o;
-    o.endpoint = {"127.0.0.1", server_->port()};
+    o.endpoint.host = "127.0.0.1";
+    o.endpoint.port = server_->port();
     auto redis = std::make_unique<RedisFanout>(io_.get_executor(), o, sink_);
     const auto deadline = std::chrono::steady_clock::now() + 5s;
     while (!redis->status().up && std::chrono::steady_clock::now() < deadline) io_.run_one_for(20ms);

@@ -59,7 +59,8 @@ class RedisFanoutTest : public ::testing::Test {
 
   RedisFanoutOptions options(std::string node) {
     RedisFanoutOptions o;
-    o.endpoint = {"127.0.0.1", server_->port()};
+    o.endpoint.host = "127.0.0.1";
+    o.endpoint.port = server_->port();
     o.node_id = std::move(node);
     o.backoff_initial = 20ms;
     o.backoff_max = 200ms;
@@ -210,7 +211,8 @@ TEST(RedisFanoutDown, WithoutRedisANodeStillServesItsOwnSockets) {
   boost::asio::io_context io;
   RecordingSink sink;
   RedisFanoutOptions o;
-  o.endpoint = {"127.0.0.1", test::free_loopback_port()};
+  o.endpoint.host = "127.0.0.1";
+  o.endpoint.port = test::free_loopback_port();
   o.backoff_initial = 5ms;
   o.backoff_max = 20ms;
   RedisFanout a(io.get_executor(), o, sink);
@@ -247,6 +249,32 @@ TEST_F(RedisFanoutTest, ManyUsersAreSubscribedAgainAfterARestart) {
   for (int i = 0; i < kUsers; ++i) a.publish("user-" + std::to_string(i), 1, "", text_frame("x"));
   ASSERT_TRUE(run_until([&] { return sink_b.got.size() == kUsers; }));
   EXPECT_EQ(b.status().subscribed_users, static_cast<std::size_t>(kUsers));
+}
+
+TEST_F(RedisFanoutTest, APasswordIsSentAndARefusalIsReportedAndRetried) {
+  server_->kill();
+  server_ = std::make_unique<test::RedisServer>(*test::find_redis_server(),
+                                                std::vector<std::string>{"--requirepass", "s3cret"});
+  ASSERT_TRUE(server_->start().empty());
+  RecordingSink sink_a, sink_b, sink_c;
+  auto with = [&](std::string node, std::string password) {
+    auto o = options(std::move(node));
+    o.endpoint.password = std::move(password);
+    return o;
+  };
+  RedisFanout a(io_.get_executor(), with("node-a", "s3cret"), sink_a);
+  RedisFanout b(io_.get_executor(), with("node-b", "s3cret"), sink_b);
+  RedisFanout c(io_.get_executor(), with("node-c", "wrong"), sink_c);
+  b.subscribe("alice");
+  c.subscribe("alice");
+  ASSERT_TRUE(run_until([&] { return ready(a) && ready(b) && c.status().subscriber.losses >= 2; }));
+  a.publish("alice", 1, "", text_frame("x"));
+  ASSERT_TRUE(run_until([&] { return sink_b.got.size() == 1; }));
+  const auto sc = c.status();
+  EXPECT_FALSE(sc.up);
+  EXPECT_EQ(sc.subscriber.connects, 0u);
+  EXPECT_NE(sc.subscriber.last_error.find("AUTH"), std::string::npos) << sc.subscriber.last_error;
+  EXPECT_TRUE(sink_c.got.empty());
 }
 
 // The store of the crash test: what was committed, for the tracker's backfills.

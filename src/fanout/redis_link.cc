@@ -4,6 +4,7 @@
 #include <hiredis/hiredis.h>
 
 #include <algorithm>
+#include <vector>
 #include <random>
 
 #include "fanout/redis_asio.h"
@@ -64,7 +65,9 @@ void RedisLink::connect() {
   timer_.expires_after(options_.connect_timeout);
   timer_.async_wait([this, life = std::weak_ptr<int>(life_)](const boost::system::error_code& ec) {
     if (ec || life.expired() || !connecting_) return;
-    redisAsyncFree(std::exchange(connecting_, nullptr));  // not connected: no disconnect callback
+    // Connected but not authenticated yet: hiredis calls on_disconnect,
+    // which ignores a context that is no longer ours.
+    redisAsyncFree(std::exchange(connecting_, nullptr));
     failed("connect timeout");
   });
 }
@@ -72,23 +75,65 @@ void RedisLink::connect() {
 void RedisLink::on_connect(const redisAsyncContext* ac, int status) {
   auto* self = static_cast<RedisLink*>(ac->data);
   if (self->stopping_) return;
-  self->connecting_ = nullptr;
-  self->timer_.cancel();
-  if (status != REDIS_OK) return self->failed(ac->errstr);  // hiredis frees the context after this
-  self->up_ = const_cast<redisAsyncContext*>(ac);
-  self->attempts_ = 0;
-  self->status_.up = true;
-  ++self->status_.connects;
-  if (self->hooks_.on_up) self->hooks_.on_up();
+  auto* context = const_cast<redisAsyncContext*>(ac);
+  if (status != REDIS_OK) {
+    self->connecting_ = nullptr;  // hiredis frees the context after this
+    self->timer_.cancel();
+    return self->failed(ac->errstr);
+  }
+  const RedisEndpoint& e = self->options_.endpoint;
+  if (e.password.empty()) return self->became_up(context);
+  // Still connecting_ (and under the connect timeout) until AUTH is answered.
+  std::vector<const char*> argv{"AUTH"};
+  std::vector<std::size_t> lens{4};
+  if (!e.username.empty()) {
+    argv.push_back(e.username.data());
+    lens.push_back(e.username.size());
+  }
+  argv.push_back(e.password.data());
+  lens.push_back(e.password.size());
+  redisAsyncCommandArgv(context, &RedisLink::on_auth, self, static_cast<int>(argv.size()), argv.data(), lens.data());
+}
+
+void RedisLink::on_auth(redisAsyncContext* ac, void* reply, void* privdata) {
+  auto* self = static_cast<RedisLink*>(privdata);
+  auto* r = static_cast<redisReply*>(reply);
+  if (self->stopping_ || !r || ac != self->connecting_) return;  // null: the context is going
+  if (r->type == REDIS_REPLY_ERROR) {
+    self->auth_error_ = "AUTH: " + std::string(r->str, r->len);
+    redisAsyncDisconnect(ac);  // then on_disconnect, and a retry after the backoff
+    return;
+  }
+  self->became_up(ac);
+}
+
+void RedisLink::became_up(redisAsyncContext* ac) {
+  connecting_ = nullptr;
+  timer_.cancel();
+  up_ = ac;
+  attempts_ = 0;
+  auth_error_.clear();
+  status_.up = true;
+  ++status_.connects;
+  if (hooks_.on_up) hooks_.on_up();
 }
 
 void RedisLink::on_disconnect(const redisAsyncContext* ac, int status) {
   auto* self = static_cast<RedisLink*>(ac->data);
   if (self->stopping_) return;
+  const bool error = status != REDIS_OK && ac->errstr[0] != '\0';
+  std::string reason = !self->auth_error_.empty() ? std::exchange(self->auth_error_, {})
+                       : error                    ? std::string(ac->errstr)
+                                                  : std::string("connection closed");
+  if (ac == self->connecting_) {  // connected, never up (AUTH refused, or lost before its answer)
+    self->connecting_ = nullptr;
+    self->timer_.cancel();
+    return self->failed(std::move(reason));
+  }
+  if (ac != self->up_) return;  // freed by the connect timeout: already handled
   self->up_ = nullptr;  // hiredis frees it after this callback
   self->status_.up = false;
-  const bool error = status != REDIS_OK && ac->errstr[0] != '\0';
-  self->status_.last_error = error ? ac->errstr : "connection closed";
+  self->status_.last_error = std::move(reason);
   ++self->status_.losses;
   if (self->hooks_.on_down) self->hooks_.on_down();
   if (!self->stopping_) self->retry_later();

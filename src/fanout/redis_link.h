@@ -27,6 +27,10 @@ namespace scansync::fanout {
 struct RedisEndpoint {
   std::string host = "127.0.0.1";
   int port = 6379;
+  // AUTH [username] password after connecting, when a password is set; the
+  // link is up once Redis accepted it. A refusal is a failure like any other.
+  std::string username;
+  std::string password;
 };
 
 struct RedisLinkOptions {
@@ -57,6 +61,8 @@ class RedisLink {
  private:
   static void on_connect(const redisAsyncContext* ac, int status);
   static void on_disconnect(const redisAsyncContext* ac, int status);
+  static void on_auth(redisAsyncContext* ac, void* reply, void* privdata);
+  void became_up(redisAsyncContext* ac);
   void connect();
   void failed(std::string error);
   void retry_later();
@@ -65,12 +71,13 @@ class RedisLink {
   RedisLinkOptions options_;
   Hooks hooks_;
   boost::asio::steady_timer timer_;  // the backoff, or the connect timeout
-  redisAsyncContext* connecting_ = nullptr;
+  redisAsyncContext* connecting_ = nullptr;  // until connected (and authenticated)
   redisAsyncContext* up_ = nullptr;
   bool stopping_ = false;
   // Timer completions already queued when the link is destroyed find it expired.
   std::shared_ptr<int> life_ = std::make_shared<int>(0);
   int attempts_ = 0;  // failures since the last connection
+  std::string auth_error_;  // why on_auth disconnected
   std::uint64_t jitter_state_;
   LinkStatus status_;
 };

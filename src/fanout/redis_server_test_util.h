@@ -61,7 +61,8 @@ inline int free_loopback_port() {
 
 class RedisServer {
  public:
-  explicit RedisServer(std::string binary) : binary_(std::move(binary)), dir_("scansync-redis") {}
+  explicit RedisServer(std::string binary, std::vector<std::string> extra_args = {})
+      : binary_(std::move(binary)), extra_args_(std::move(extra_args)), dir_("scansync-redis") {}
   ~RedisServer() { kill(); }
   RedisServer(const RedisServer&) = delete;
   RedisServer& operator=(const RedisServer&) = delete;
@@ -106,6 +107,7 @@ class RedisServer {
     std::vector<std::string> args = {binary_, "--port", port, "--bind", "127.0.0.1", "--save", "",
                                      "--appendonly", "no", "--dir", dir, "--daemonize", "no",
                                      "--loglevel", "notice", "--logfile", ""};
+    args.insert(args.end(), extra_args_.begin(), extra_args_.end());
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -151,6 +153,7 @@ class RedisServer {
   }
 
   std::string binary_;
+  std::vector<std::string> extra_args_;
   test_support::TempDir dir_;
   int port_ = -1;
   bool ever_started_ = false;
