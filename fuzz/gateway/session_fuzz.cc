@@ -26,9 +26,12 @@
 
 #include "fuzz_check.h"
 #include "fuzz_temp_dir.h"
+#include <boost/asio/io_context.hpp>
+
 #include "gateway/scan_app.h"
-#include "gateway/scan_service.h"
 #include "gateway/sio_client.h"
+#include "scans/sqlite_scan_repository.h"
+#include "store/scan_store.h"
 #include "scansync/auth/jwt.h"
 
 using namespace scansync;
@@ -55,24 +58,25 @@ std::string token(const std::string& user) {
 }
 
 struct World {
-  std::unique_ptr<ScanService> service;
+  boost::asio::io_context io;  // the repository's completions, polled by drain()
+  std::unique_ptr<scans::SqliteScanRepository> repository;
   std::unique_ptr<ScanApp> app;
 };
 
 World& world() {
-  static World w = [] {
-    World x;
-    ServiceOptions o;
+  static World* w = [] {
+    auto* x = new World;
+    store::StoreOptions o;
     o.durability = scansync::store::Durability::normal;  // an fsync per create would slow the fuzzer 100-fold
-    auto s = ScanService::open(fuzz_temp_dir() / "scansync.db", o);
+    auto s = store::ScanStore::open(fuzz_temp_dir() / "scansync.db", o);
     FUZZ_CHECK(s.ok());
-    x.service = std::move(*s);
+    x->repository = std::make_unique<scans::SqliteScanRepository>(std::move(*s), x->io.get_executor());
     auth::VerifierOptions v;
     v.secret = kSecret;
-    x.app = std::make_unique<ScanApp>(*x.service, v, [] { return kNowUnix; });
+    x->app = std::make_unique<ScanApp>(*x->repository, ServiceOptions{}, v, [] { return kNowUnix; });
     return x;
   }();
-  return w;
+  return *w;
 }
 
 // Every frame the gateway writes is an Engine.IO packet: a type digit, or
@@ -115,6 +119,8 @@ class Device {
 
   // Takes whatever the gateway would write now; returns the frame count.
   std::size_t drain() {
+    world().io.poll();
+    world().io.restart();
     std::size_t n = 0;
     for (std::uint64_t ch : {1, 2}) {
       while (auto f = engine_.take_ws_frame(ch)) {

@@ -35,6 +35,7 @@
 #include "auth/api_key_file.h"
 #include "auth/token_ttl.h"
 #include "cli/commands.h"
+#include "cli/gateway_parts.h"
 #include "gateway/cors_policy.h"
 #include "scansync/auth/jwt.h"
 #include "scansync/gateway/gateway.h"
@@ -51,6 +52,8 @@ struct GatewayCliOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 8080;
   std::string data_dir = "./scansync-data";
+  std::string store_url;   // --store: empty → SQLite in data_dir
+  std::string fanout_url;  // --fanout: empty → this node's rooms only
   std::string secret_file;
   std::string api_key_file;  // empty: no server API key access
   std::string iss;
@@ -201,6 +204,12 @@ int run_gateway(const GatewayCliOptions& o) {
   }
 
   asio::io_context io(1);
+  if (!o.conformance) {
+    if (auto wrong = compose_parts(io, o.store_url, o.fanout_url, g); !wrong.empty()) {
+      log_error("parts", wrong);
+      return 1;
+    }
+  }
   auto gw = Gateway::start(io, g);
   if (!gw) {
     // The error is the OS's or the store's; name what it is about.
@@ -262,6 +271,10 @@ void register_gateway(CLI::App& app) {
   cmd->add_option("--host", o->host, "Address to listen on")->capture_default_str();
   cmd->add_option("--port", o->port, "TCP port (0: pick a free one)")->capture_default_str();
   cmd->add_option("--data", o->data_dir, "Data directory (scansync.db, jwt-secret)")->capture_default_str();
+  cmd->add_option("--store", o->store_url,
+                  "Scan store: postgresql://user:pw@host:port/db shared by several nodes (default: SQLite in --data)");
+  cmd->add_option("--fanout", o->fanout_url,
+                  "Fan-out between nodes: redis://[user:password@]host:port (default: this node only)");
   cmd->add_option("--jwt-secret-file", o->secret_file, "HS256 secret file (default: DATA/jwt-secret, created)");
   cmd->add_option("--api-key-file", o->api_key_file,
                   "Server API keys, one per line, mode 0600 (scansync api-key new): a backend presenting one may use "

@@ -11,6 +11,8 @@
 #include "gateway/ids.h"
 #include "gateway/scan_app.h"
 #include "gateway/scan_service.h"
+#include "scans/sqlite_scan_repository.h"
+#include "store/scan_store.h"
 #include "gateway/sio_client.h"
 #include "scansync/proto/json_text.h"
 
@@ -109,6 +111,24 @@ std::uint64_t Gateway::Impl::track(std::weak_ptr<Closable> c) {
   auto id = ++connection_counter_;
   connections_.emplace(id, std::move(c));
   return id;
+}
+
+std::string Gateway::Impl::health() const {
+  if (stopped) return R"({"status":"stopping","ok":false})";
+  if (!scan_app) return R"({"status":"ok","ok":true})";
+  // The node serves whatever its parts say: a fan-out or store that is down
+  // is reported here, not a reason to answer anything but 200.
+  const auto store = scan_app->repository_status();
+  const auto fanout = scan_app->fanout_status();
+  std::string body = R"({"status":"ok","ok":true,"store":{"engine":)" + json::quote(store.engine) +
+                     ",\"up\":" + (store.available ? "true" : "false");
+  if (store.last_error) body += ",\"error\":" + json::quote(store.last_error->detail);
+  body += R"(},"fanout":{"engine":)" + json::quote(fanout.kind) + ",\"up\":" + (fanout.up ? "true" : "false");
+  std::string error = fanout.subscriber.last_error.empty() ? fanout.publisher.last_error : fanout.subscriber.last_error;
+  if (!fanout.up && !error.empty()) body += ",\"error\":" + json::quote(error);
+  const auto& t = scan_app->tracker_stats();
+  body += ",\"backfills\":" + std::to_string(t.backfills) + ",\"recovered\":" + std::to_string(t.recovered) + "}}";
+  return body;
 }
 
 void Gateway::Impl::log(std::string_view type, std::string_view detail, std::string_view sid) {
@@ -236,10 +256,10 @@ void Gateway::Impl::stop(std::string_view reason) {
     if (auto c = weak.lock()) open.push_back(std::move(c));
   }
   for (auto& c : open) c->shutdown();
-  // The scan app holds a reference to the service: drop it first.
+  // The scan app holds a reference to the repository: drop it first.
   scan_app = nullptr;
   app.reset();
-  service.reset();
+  repository.reset();
 }
 
 Gateway::Gateway(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -267,6 +287,22 @@ void find_web_root(Gateway::Impl& impl) {
                          " exists (scripts/build-web.sh builds the page)";
 }
 
+// The embedded default: SQLite in the data folder.
+Result<std::shared_ptr<scans::ScanRepository>> open_sqlite_repository(Gateway::Impl& impl) {
+  const auto db_file = impl.opts.data_dir / "scansync.db";
+  std::error_code ignored;
+  std::filesystem::create_directories(impl.opts.data_dir, ignored);  // open() reports any failure
+  auto store = store::ScanStore::open(
+      db_file, store::StoreOptions{
+                   .max_live_scans_per_user = impl.opts.max_scans_per_user,
+                   .durability = impl.opts.durability == GatewayOptions::Durability::full ? store::Durability::full
+                                                                                          : store::Durability::normal,
+               });
+  if (!store.ok()) return store.error();
+  return std::shared_ptr<scans::ScanRepository>(
+      std::make_shared<scans::SqliteScanRepository>(std::move(*store), impl.io.get_executor()));
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Gateway>> Gateway::start(asio::io_context& io, GatewayOptions options) {
@@ -280,27 +316,36 @@ Result<std::unique_ptr<Gateway>> Gateway::start(asio::io_context& io, GatewayOpt
   } else {
     ServiceOptions service_options;
     service_options.max_scans_per_user = impl->opts.max_scans_per_user;
-    service_options.durability = impl->opts.durability == GatewayOptions::Durability::full ? store::Durability::full
-                                                                                            : store::Durability::normal;
-    auto service = ScanService::open(impl->opts.data_dir / "scansync.db", std::move(service_options));
-    if (!service) return service.error();
-    impl->service = std::move(*service);
+    impl->repository = impl->opts.repository;
+    if (!impl->repository) {
+      auto repository = open_sqlite_repository(*impl);
+      if (!repository) return repository.error();
+      impl->repository = std::move(*repository);
+    }
     std::weak_ptr<Impl> weak = impl;
     const ScanAppLimits limits{impl->opts.socket_rate_per_s, impl->opts.socket_burst};
     ScanAppHooks hooks;
     hooks.request_flush = [weak] {
       if (auto self = weak.lock()) self->request_flush();
     };
+    hooks.after = [weak](std::chrono::milliseconds delay, std::function<void()> fn) {
+      auto self = weak.lock();
+      if (!self) return;
+      auto timer = std::make_shared<asio::steady_timer>(self->io, delay);
+      timer->async_wait([timer, fn = std::move(fn)](const boost::system::error_code& ec) {
+        if (!ec) fn();
+      });
+    };
     hooks.log = [weak](std::string_view what, std::string_view detail) {
       if (auto self = weak.lock()) self->log(what, detail);
     };
     auto app = std::make_unique<ScanApp>(
-        *impl->service, impl->verifier,
+        *impl->repository, std::move(service_options), impl->verifier,
         [weak] {
           auto self = weak.lock();
           return self ? self->now_unix_s() : std::int64_t{0};
         },
-        limits, std::move(hooks));
+        limits, std::move(hooks), impl->opts.make_fanout);
     impl->scan_app = app.get();
     impl->app = std::move(app);
   }

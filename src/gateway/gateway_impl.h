@@ -33,7 +33,6 @@
 namespace scansync::gateway {
 
 class ScanApp;
-class ScanService;
 class SioClient;
 
 // A parked long-polling GET, waiting for something to send.
@@ -102,7 +101,7 @@ class Gateway::Impl : public std::enable_shared_from_this<Gateway::Impl> {
   boost::asio::io_context& io;
   GatewayOptions opts;
   EngineConfig engine_config;
-  std::unique_ptr<ScanService> service;  // null in conformance mode
+  std::shared_ptr<scans::ScanRepository> repository;  // null in conformance mode
   std::unique_ptr<Application> app;
   ScanApp* scan_app = nullptr;  // app, when it is the product (not conformance)
   std::uint16_t bound_port = 0;
@@ -137,6 +136,8 @@ class Gateway::Impl : public std::enable_shared_from_this<Gateway::Impl> {
                   std::string_view body, std::function<void(HttpAnswer)> done);
   // Posts ScanApp::flush() to run after the input already queued on the loop.
   void request_flush();
+  // The /healthz body: {"status":"ok","ok":true,"store":{…},"fanout":{…}}.
+  std::string health() const;
   void log(std::string_view type, std::string_view detail = {}, std::string_view sid = {});
   std::int64_t now_unix_s() const;
 

@@ -113,7 +113,7 @@ class HttpSession final : public PollWaiter, public Closable, public std::enable
       case Route::raw_engine:
         return handle_polling(route, target);
       case Route::healthz:
-        return respond(200, "application/json", impl_->stopped ? R"({"status":"stopping"})" : R"({"status":"ok"})");
+        return respond(200, "application/json", impl_->health());
       case Route::scans_api: {
         if (impl_->stopped) return respond(503, "application/json", api_error("unavailable", "server shutting down"));
         RestCredentials credentials;

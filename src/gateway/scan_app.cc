@@ -2,13 +2,25 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
+
+#include "fanout/local_fanout.h"
 #include "gateway/sio_client.h"
+#include "gateway/scan_service_json.h"
 #include "scansync/proto/json_text.h"
 
 namespace scansync::gateway {
 namespace {
 
 std::string room_of(std::string_view user) { return "user:" + std::string(user); }
+
+fanout::EncodedFrame encoded(Frame frame) { return fanout::EncodedFrame{std::move(frame.bytes), frame.binary}; }
+
+// A change as the live broadcast announces it, for a backfill.
+fanout::EncodedFrame change_frame(const scans::StoredScan& s) {
+  if (s.deleted()) return encoded(encode_event("/", "scan:deleted", to_text(deleted_event_json(s))));
+  return encoded(encode_event("/", "scan:created", to_text(scan_json(s))));
+}
 
 }  // namespace
 
@@ -32,13 +44,26 @@ std::string token_of(std::string_view auth, const HandshakeInfo& handshake) {
   return q == handshake.query.end() ? std::string{} : q->second;
 }
 
-ScanApp::ScanApp(ScanService& service, auth::VerifierOptions verifier, std::function<std::int64_t()> now_unix_s,
-                 ScanAppLimits limits, ScanAppHooks hooks)
-    : service_(service),
+ScanApp::ScanApp(scans::ScanRepository& repository, ServiceOptions service, auth::VerifierOptions verifier,
+                 std::function<std::int64_t()> now_unix_s, ScanAppLimits limits, ScanAppHooks hooks,
+                 const FanoutFactory& make_fanout)
+    : repository_(repository),
+      service_(std::move(service)),
       verifier_(std::move(verifier)),
       now_unix_s_(std::move(now_unix_s)),
       event_limiter_(limits.events_per_s, limits.event_burst),
-      hooks_(std::move(hooks)) {}
+      hooks_(std::move(hooks)),
+      tracker_(fanout::GapTrackerOptions{},
+               fanout::GapTracker::Hooks{
+                   [this](std::string_view user, std::int64_t, const fanout::EncodedFrame& frame) {
+                     deliver(user, frame);
+                   },
+                   [this](const fanout::BackfillRequest& request) { backfill(request); },
+               }) {
+  fanout_ = make_fanout ? make_fanout(sink_) : std::make_unique<fanout::LocalFanout>(sink_);
+}
+
+ScanApp::~ScanApp() = default;
 
 std::optional<std::string> ScanApp::authorize(SioSocket& socket, std::string_view auth,
                                               const HandshakeInfo& handshake) {
@@ -46,6 +71,12 @@ std::optional<std::string> ScanApp::authorize(SioSocket& socket, std::string_vie
   if (!claims) return unauthorized_payload(claims.error());
   socket.user = claims->sub;
   return std::nullopt;
+}
+
+std::int64_t ScanApp::now_ms() const {
+  if (service_.now_unix_ms) return service_.now_unix_ms();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 void ScanApp::join_room(SioSocket& socket, const IncomingEvent& event) {
@@ -59,12 +90,22 @@ void ScanApp::join_room(SioSocket& socket, const IncomingEvent& event) {
     auto it = payload.find("room");
     if (it == payload.end() || (it->is_string() && it->get_ref<const std::string&>() == own)) {
       rooms_.join(own, &socket);
+      want_tracking(socket.user);
       reply = R"({"ok":true,"room":)" + json::quote(own) + "}";
     } else {
       reply = R"({"ok":false,"error":"forbidden"})";
     }
   }
   if (event.ack_id) socket.ack(*event.ack_id, reply);
+}
+
+void ScanApp::want_tracking(const std::string& user) {
+  if (tracker_.tracking(user) || !tracking_asked_.insert(user).second) return;
+  Pending p;
+  p.user = user;
+  p.track = true;
+  p.request.op = scans::LatestSeq{user};
+  hold(std::move(p));
 }
 
 void ScanApp::on_event(SioSocket& socket, const IncomingEvent& event) {
@@ -75,76 +116,165 @@ void ScanApp::on_event(SioSocket& socket, const IncomingEvent& event) {
     return;
   }
   if (event.name == "room:join") return join_room(socket, event);
-  if (event.name == "scan:create" || event.name == "scan:delete" || event.name == "sync:since") {
-    std::string_view payload = event.args.empty() ? std::string_view("null") : event.args.front();
-    open_batch();
-    Pending p;
-    p.socket = &socket;
-    p.ack_id = event.ack_id;
-    p.user = socket.user;
-    p.reply = service_.handle_event(socket.user, event.name, payload);
-    hold(std::move(p));
-    return;
-  }
-  if (event.ack_id) socket.ack(*event.ack_id, R"({"ok":false,"error":"unknown_event"})");
+  std::string_view payload = event.args.empty() ? std::string_view("null") : event.args.front();
+  Pending p;
+  // Held even when refused without the store: a socket's acks leave in the
+  // order its events came.
+  p.request = parse_event(service_, socket.user, event.name, payload, now_ms());
+  p.socket = &socket;
+  p.ack_id = event.ack_id;
+  p.user = socket.user;
+  hold(std::move(p));
 }
 
 void ScanApp::handle_rest(std::string_view user, std::string_view method, std::string_view target,
                           std::string_view body, RestDone done) {
-  open_batch();
   Pending p;
+  p.request = parse_rest(service_, user, method, target, body, now_ms());
+  if (p.request.refused) return done(p.request.refused->http_status, p.request.refused->body);
   p.rest_done = std::move(done);
   p.user = std::string(user);
-  p.reply = service_.handle_http(user, method, target, body);
   hold(std::move(p));
-}
-
-void ScanApp::open_batch() {
-  if (!pending_.empty()) return;  // the turn's batch is open and its flush requested
-  service_.begin_batch();
 }
 
 void ScanApp::hold(Pending p) {
   pending_.push_back(std::move(p));
-  if (!hooks_.request_flush) return flush();  // no host loop: commit and answer now
+  if (!hooks_.request_flush) return flush();  // no host loop: submit now
   if (pending_.size() == 1) hooks_.request_flush();
 }
 
 void ScanApp::flush() {
   if (pending_.empty()) return;
-  // Moved out first: answering may reach other code (a socket's overflow
-  // closes it), and nothing may join a batch that is being released.
-  std::vector<Pending> batch = std::move(pending_);
+  // Moved out first: nothing may join a batch that is submitted.
+  in_flight_.push_back(std::move(pending_));
   pending_.clear();
-  const std::error_code commit_error = service_.commit_batch();
-  if (commit_error && hooks_.log) hooks_.log("store_commit_failed", "store: " + commit_error.message());
-  for (auto& p : batch) release(p, commit_error);
+  const auto batch = std::prev(in_flight_.end());
+  std::vector<scans::Operation> ops;
+  ops.reserve(batch->size());
+  for (const auto& p : *batch) {
+    if (!p.request.refused) ops.push_back(p.request.op);
+  }
+  // Submitted even when empty (a turn of refusals only): its answers then
+  // still leave after those of the batches before it.
+  repository_.submit(std::move(ops), [this, batch, alive = std::weak_ptr<int>(alive_)](scans::BatchResult result) {
+    if (alive.expired()) return;
+    complete(batch, std::move(result));
+  });
 }
 
-void ScanApp::release(Pending& p, std::error_code commit_error) {
-  Reply failed;
-  if (commit_error) {
-    failed = p.rest_done ? ScanService::batch_failure_http(commit_error) : ScanService::batch_failure_event(commit_error);
-  } else if (p.reply.store_error && hooks_.log) {
-    hooks_.log("store_error", "store: " + p.reply.store_error.message());
+void ScanApp::complete(std::list<Batch>::iterator batch, scans::BatchResult result) {
+  Batch done = std::move(*batch);
+  in_flight_.erase(batch);
+  std::size_t submitted = 0;
+  for (const auto& p : done) submitted += p.request.refused ? 0 : 1;
+  if (result.results.size() != submitted) {  // never: the repository answers every operation
+    result.results.assign(submitted, scans::RepositoryError{scans::RepositoryErrc::internal, "batch answer lost", {}});
   }
-  const Reply& r = commit_error ? failed : p.reply;
+  const scans::OperationResult none = scans::RepositoryError{};
+  std::size_t next = 0;
+  for (auto& p : done) {
+    const scans::OperationResult& r = p.request.refused ? none : result.results[next++];
+    if (p.track) {
+      start_tracking(p.user, r);
+    } else {
+      release(p, r);
+    }
+  }
+}
+
+void ScanApp::release(Pending& p, const scans::OperationResult& result) {
+  const Reply r = render(service_, p.request, result);
+  if ((r.store_error || !r.store_detail.empty()) && hooks_.log) {
+    hooks_.log("store_error", "store: " + (r.store_detail.empty() ? r.store_error.message() : r.store_detail));
+  }
   if (p.rest_done) {
     p.rest_done(r.http_status, r.body);
   } else if (p.socket && p.ack_id) {
     p.socket->ack(*p.ack_id, r.body);
   }
   if (!r.broadcast_event.empty()) {
-    // Encoded once; every socket of the room queues the same buffer. Sent
-    // after the ack: the asking device learns its seq first.
-    rooms_.broadcast(room_of(p.user), encode_event("/", r.broadcast_event, r.broadcast_payload));
+    // Encoded once; after the ack, so the asking device learns its seq
+    // first. The fan-out hands it to this node's tracker at once, and to
+    // the other nodes.
+    fanout_->publish(p.user, r.broadcast_seq, repository_.epoch(),
+                     encoded(encode_event("/", r.broadcast_event, r.broadcast_payload)));
   }
 }
 
+void ScanApp::start_tracking(const std::string& user, const scans::OperationResult& result) {
+  tracking_asked_.erase(user);
+  if (rooms_.size(room_of(user)) == 0 || tracker_.tracking(user)) return;  // left meanwhile
+  if (const auto* latest = std::get_if<scans::Latest>(&result)) {
+    // From the latest seq: the sockets catch up on older changes with
+    // sync:since. Subscribing after tracking: the subscription's
+    // confirmation backfills what was published in between.
+    tracker_.track(user, latest->latest_seq, latest->epoch);
+    fanout_->subscribe(user);
+    return;
+  }
+  // The store could not say (PostgreSQL down): ask again later.
+  if (hooks_.after) {
+    hooks_.after(std::chrono::milliseconds(500), [this, user, alive = std::weak_ptr<int>(alive_)] {
+      if (!alive.expired() && rooms_.size(room_of(user)) > 0) want_tracking(user);
+    });
+  }
+}
+
+void ScanApp::deliver(std::string_view user, const fanout::EncodedFrame& frame) {
+  rooms_.broadcast(room_of(user), Frame{frame.bytes, frame.binary});
+}
+
+void ScanApp::backfill(const fanout::BackfillRequest& request) {
+  const std::size_t limit = std::max<std::size_t>(service_.max_page, 1);
+  const std::size_t bytes = service_.max_page_bytes == 0 ? scans::kNoByteLimit : service_.max_page_bytes;
+  std::vector<scans::Operation> ops{scans::ChangesSince{request.user, request.after, limit, bytes}};
+  repository_.submit(std::move(ops), [this, user = request.user, ticket = request.ticket,
+                                      alive = std::weak_ptr<int>(alive_)](scans::BatchResult result) {
+    if (alive.expired()) return;
+    const auto* page = result.results.empty() ? nullptr : std::get_if<scans::ChangePage>(&result.results.front());
+    if (!page) {
+      tracker_.backfill_failed(user, ticket, fanout::TrackerClock::now());
+      return arm_tick();
+    }
+    std::vector<fanout::BackfillChange> changes;
+    changes.reserve(page->changes.size());
+    for (const auto& s : page->changes) changes.push_back({s.change_seq(), change_frame(s)});
+    const std::int64_t covered =
+        page->has_more && !page->changes.empty() ? page->changes.back().change_seq() : page->latest_seq;
+    tracker_.backfill_done(user, ticket, std::move(changes), covered, page->has_more);
+  });
+}
+
+void ScanApp::arm_tick() {
+  if (tick_armed_ || !hooks_.after) return;
+  const auto next = tracker_.next_deadline();
+  if (!next) return;
+  tick_armed_ = true;
+  const auto delay = std::chrono::ceil<std::chrono::milliseconds>(*next - fanout::TrackerClock::now());
+  hooks_.after(std::max(delay, std::chrono::milliseconds(0)), [this, alive = std::weak_ptr<int>(alive_)] {
+    if (alive.expired()) return;
+    tick_armed_ = false;
+    tracker_.tick(fanout::TrackerClock::now());
+    arm_tick();
+  });
+}
+
 void ScanApp::on_disconnect(SioSocket& socket) {
+  const std::string room = room_of(socket.user);
+  const bool was_in_room = rooms_.contains(room, &socket);
   rooms_.leave_all(&socket);
+  if (was_in_room && rooms_.size(room) == 0 && tracker_.tracking(socket.user)) {
+    tracker_.forget(socket.user);
+    fanout_->unsubscribe(socket.user);
+  }
+  // Freed at the host's next pump, maybe before its batch completes.
   for (auto& p : pending_) {
-    if (p.socket == &socket) p.socket = nullptr;  // freed at the host's next pump, maybe before the flush
+    if (p.socket == &socket) p.socket = nullptr;
+  }
+  for (auto& batch : in_flight_) {
+    for (auto& p : batch) {
+      if (p.socket == &socket) p.socket = nullptr;
+    }
   }
 }
 

@@ -1,13 +1,17 @@
-// The product application over a real ScanService (SQLite in a temp dir):
-// JWT on CONNECT, the user's room, acks and room-only broadcasts.
+// The product application over a real SqliteScanRepository (SQLite in a temp
+// dir, completions on an io_context the test polls) and the LocalFanout: JWT
+// on CONNECT, the user's room, acks and room-only broadcasts.
 #include "gateway/scan_app.h"
 
 #include <gtest/gtest.h>
 
 #include <filesystem>
 
-#include "gateway/scan_service.h"
+#include <boost/asio/io_context.hpp>
+
 #include "gateway/sio_client.h"
+#include "scans/sqlite_scan_repository.h"
+#include "store/scan_store.h"
 #include "test_support/temp_dir.h"
 
 namespace scansync::gateway {
@@ -30,16 +34,21 @@ std::string token(std::string sub, std::int64_t exp = kNow + 3600) {
 class ScanAppTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto s = ScanService::open(dir_ / "scansync.db", ServiceOptions{});
+    auto s = store::ScanStore::open(dir_ / "scansync.db", store::StoreOptions{});
     ASSERT_TRUE(s.ok()) << s.error().message();
-    service_ = std::move(*s);
+    repository_ = std::make_unique<scans::SqliteScanRepository>(std::move(*s), io_.get_executor());
+    app_ = make_app();
+  }
+
+  std::unique_ptr<ScanApp> make_app(ScanAppLimits limits = {}, ScanAppHooks hooks = {}) {
     auth::VerifierOptions v;
     v.secret = kSecret;
-    app_ = std::make_unique<ScanApp>(*service_, v, [] { return kNow; });
+    return std::make_unique<ScanApp>(*repository_, ServiceOptions{}, v, [] { return kNow; }, limits, hooks);
   }
 
   struct Conn {
-    Conn(Application& app, HandshakeInfo hs, int n) : engine("e" + std::to_string(n), TransportKind::websocket, {}, t0, 1) {
+    Conn(boost::asio::io_context& io_context, Application& app, HandshakeInfo hs, int n)
+        : io(io_context), engine("e" + std::to_string(n), TransportKind::websocket, {}, t0, 1) {
       client = std::make_unique<SioClient>(engine, app, std::move(hs), 45000ms, t0,
                                            [n] { return "sock" + std::to_string(n); });
       engine.set_upper(client.get());
@@ -47,6 +56,8 @@ class ScanAppTest : public ::testing::Test {
     }
     void in(std::string_view text) { engine.on_ws_frame(1, text, false, t0); }
     std::vector<Frame> frames() {
+      io.poll();  // the repository's completions
+      io.restart();
       std::vector<Frame> out;
       while (auto f = engine.take_ws_frame(1)) out.push_back(*f);
       return out;
@@ -56,12 +67,13 @@ class ScanAppTest : public ::testing::Test {
       for (auto& f : frames()) texts.push_back(*f.bytes);
       return texts;
     }
+    boost::asio::io_context& io;
     EngineSession engine;
     std::unique_ptr<SioClient> client;
   };
 
   Conn& connect(std::string_view connect_packet, HandshakeInfo hs = {}) {
-    conns_.push_back(std::make_unique<Conn>(*app_, std::move(hs), static_cast<int>(conns_.size()) + 1));
+    conns_.push_back(std::make_unique<Conn>(io_, *app_, std::move(hs), static_cast<int>(conns_.size()) + 1));
     conns_.back()->in(connect_packet);
     return *conns_.back();
   }
@@ -72,9 +84,15 @@ class ScanAppTest : public ::testing::Test {
     return c;
   }
 
-  // Destroyed in reverse: connections, app, service (closing the database), then the folder.
+  void poll() {
+    io_.poll();
+    io_.restart();
+  }
+
+  // Destroyed in reverse: connections, app, repository (closing the database), then the folder.
   test_support::TempDir dir_{"scan_app_test"};
-  std::unique_ptr<ScanService> service_;
+  boost::asio::io_context io_;
+  std::unique_ptr<scans::SqliteScanRepository> repository_;
   std::unique_ptr<ScanApp> app_;
   std::vector<std::unique_ptr<Conn>> conns_;
 };
@@ -157,20 +175,20 @@ TEST_F(ScanAppTest, CreateAcksAndBroadcastsToTheUsersRoomOnly) {
 }
 
 TEST_F(ScanAppTest, OneTurnsChangesShareACommitAndLeaveAfterIt) {
-  auth::VerifierOptions v;
-  v.secret = kSecret;
   int flushes_requested = 0;
   ScanAppHooks hooks;
   hooks.request_flush = [&] { ++flushes_requested; };
-  app_ = std::make_unique<ScanApp>(*service_, v, [] { return kNow; }, ScanAppLimits{}, hooks);
+  app_ = make_app(ScanAppLimits{}, hooks);
   Conn& a1 = joined("alice");
+  EXPECT_EQ(flushes_requested, 1) << "the first socket of a user reads its latest seq (the fan-out's start)";
+  app_->flush();
   Conn& a2 = joined("alice");
-  EXPECT_EQ(flushes_requested, 0);  // room:join needs no commit
+  EXPECT_EQ(flushes_requested, 1) << "the second one needs nothing";
+  const auto batches = repository_->status().batches;
 
   a1.in(std::string(R"(421["scan:create",)") + kScan + "]");
   a2.in(R"(422["sync:since",{"seq":0}])");
-  EXPECT_EQ(flushes_requested, 1) << "one flush per batch, not per call";
-  EXPECT_TRUE(service_->in_batch());
+  EXPECT_EQ(flushes_requested, 2) << "one flush per batch, not per call";
   EXPECT_TRUE(a1.frames().empty()) << "no ack before the commit";
   EXPECT_TRUE(a2.frames().empty()) << "nor a broadcast, nor a read that saw the uncommitted change";
   int rest_status = 0;
@@ -178,7 +196,7 @@ TEST_F(ScanAppTest, OneTurnsChangesShareACommitAndLeaveAfterIt) {
   EXPECT_EQ(rest_status, 0);
 
   app_->flush();
-  EXPECT_FALSE(service_->in_batch());
+  EXPECT_EQ(repository_->status().batches, batches + 1) << "one batch for the turn";
   auto f1 = a1.out();
   ASSERT_EQ(f1.size(), 2u);
   EXPECT_EQ(f1[0].rfind(R"(431[{"ok":true,"scan":{)", 0), 0u) << f1[0];
@@ -193,7 +211,15 @@ TEST_F(ScanAppTest, OneTurnsChangesShareACommitAndLeaveAfterIt) {
   a1.in(R"(423["sync:since",{"seq":0}])");
   a1.client.reset();  // the connection goes away: its sockets are destroyed
   app_->flush();
-  EXPECT_EQ(flushes_requested, 2);
+  EXPECT_EQ(flushes_requested, 3);
+  EXPECT_EQ(a2.out().size(), 0u);
+
+  // Gone after the submit, before the completion: skipped alike.
+  Conn& a3 = joined("alice");
+  a3.in(R"(424["sync:since",{"seq":0}])");
+  app_->flush();
+  a3.client.reset();
+  poll();
   EXPECT_EQ(a2.out().size(), 0u);
 }
 
@@ -210,7 +236,7 @@ TEST_F(ScanAppTest, SyncSinceAndUnknownEvents) {
   a.in(R"(425["sync:since",{"seq":0}])");
   a.in(R"(426["nope",{}])");
   a.in(R"(42["nope",{}])");
-  EXPECT_EQ(a.out(), (Texts{R"(435[{"ok":true,"changes":[],"latestSeq":0,"epoch":")" + service_->epoch() +
+  EXPECT_EQ(a.out(), (Texts{R"(435[{"ok":true,"changes":[],"latestSeq":0,"epoch":")" + repository_->epoch() +
                                 R"(","hasMore":false}])",
                             R"(436[{"ok":false,"error":"unknown_event"}])"}));
 }
@@ -234,9 +260,7 @@ TEST_F(ScanAppTest, DisconnectedSocketsLeaveTheRoom) {
 }
 
 TEST_F(ScanAppTest, SocketEventsAreRateLimitedPerUser) {
-  auth::VerifierOptions v;
-  v.secret = kSecret;
-  app_ = std::make_unique<ScanApp>(*service_, v, [] { return kNow; }, ScanAppLimits{1, 3});
+  app_ = make_app(ScanAppLimits{1, 3});
   Conn& alice = joined("alice");  // room:join took one of alice's three tokens
   Conn& alice2 = joined("alice");  // her second socket shares the bucket: one left
   alice.in(R"(421["sync:since",{"seq":0}])");

@@ -11,7 +11,7 @@
 namespace scansync::gateway {
 namespace {
 
-Reply ack(const Json& body) { return Reply{200, to_text(body), {}, {}, {}}; }
+Reply ack(const Json& body) { return Reply{200, to_text(body), {}, {}, {}, 0, {}}; }
 
 Reply ack_error(std::string_view error, std::string_view detail = {}) {
   Json j;

@@ -55,6 +55,10 @@ struct Reply {
   // The store's error behind an `internal` or `unavailable` answer (e.g.
   // "database is locked", disk full), for the caller's log; empty otherwise.
   std::error_code store_error;
+  // With a broadcast: the seq of the change it announces (the fan-out's order).
+  std::int64_t broadcast_seq = 0;
+  // The store's own words behind an `internal` or `unavailable` answer, for the log.
+  std::string store_detail;
 };
 
 class ScanService {

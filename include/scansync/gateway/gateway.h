@@ -22,6 +22,14 @@
 
 #include "scansync/result.h"
 
+namespace scansync::scans {
+class ScanRepository;
+}
+namespace scansync::fanout {
+class Fanout;
+class FanoutSink;
+}
+
 namespace scansync::gateway {
 
 struct GatewayOptions {
@@ -99,11 +107,19 @@ struct GatewayOptions {
   std::function<void(std::string_view line)> log;
   // Unix time in seconds for token expiry; defaults to the system clock.
   std::function<std::int64_t()> now_unix_s;
+  // The parts a deployment chooses (`scansync gateway` composes them from
+  // --store and --fanout). Both run on the gateway's io_context.
+  // Where the scans live (src/scans/scan_repository.h); null: the embedded
+  // SQLite database in data_dir (durability and max_scans_per_user apply to it).
+  std::shared_ptr<scans::ScanRepository> repository;
+  // Makes the fan-out between nodes around the gateway's sink
+  // (src/fanout/fanout.h); empty: this node's rooms only.
+  std::function<std::unique_ptr<fanout::Fanout>(fanout::FanoutSink& sink)> make_fanout;
 };
 
 class Gateway {
  public:
-  // Opens the database, binds and starts accepting. Errors: the database
+  // Opens the database (unless a repository is given), binds and starts accepting. Errors: the database
   // cannot be opened, the address cannot be bound.
   static Result<std::unique_ptr<Gateway>> start(boost::asio::io_context& io, GatewayOptions options);
   ~Gateway();
