@@ -9,6 +9,7 @@ PACKAGES=(
   libboost1.81-dev libssl-dev nlohmann-json3-dev libcli11-dev
   libsqlite3-dev sqlite3 googletest libgtest-dev libgmock-dev
   libpq-dev postgresql  # the PostgreSQL scan repository; its tests start a real server
+  libhiredis-dev redis-server  # the Redis fan-out between gateway nodes; its tests start their own redis-server
   clang libclang-rt-14-dev
   python3 iproute2 util-linux  # the C ABI's ctypes test; the network monitor's namespace tests; prlimit
   dpkg-dev adduser systemd  # tests/install: cpack's dpkg-shlibdeps; the .deb's postinst; systemd-analyze verify
