@@ -75,6 +75,7 @@ class Parser {
     const std::string_view name = trim(line.substr(1, close - 1));
     if (!is_name(name)) return fail("'" + std::string(name) + "' is not a section name");
     section_ = std::string(name);
+    section_line_ = static_cast<int>(at_) + 1;
     rest_ = line.substr(close + 1);
     return end_of_value();
   }
@@ -86,6 +87,7 @@ class Parser {
     if (!is_name(key)) return fail("'" + std::string(key) + "' is not a key (letters, digits, '-', '_', '.')");
     ConfigEntry e;
     e.section = section_;
+    e.section_line = section_line_;
     e.key = std::string(key);
     e.line = static_cast<int>(at_) + 1;
     rest_ = trim_left(line.substr(eq + 1));
@@ -184,6 +186,7 @@ class Parser {
   std::size_t at_ = 0;    // the current line's index
   std::string_view rest_;  // what is left of it
   std::string section_;
+  int section_line_ = 0;
   std::vector<ConfigEntry> entries_;
   std::optional<ConfigProblem> problem_;
 };

@@ -21,6 +21,7 @@ namespace scansync::cli {
 
 struct ConfigEntry {
   std::string section;              // "" before the first [section]
+  int section_line = 0;             // the [section] header's line; 0 for none
   std::string key;                  // as written: letters, digits, '-', '_', '.'
   std::vector<std::string> values;  // one for a scalar; any number for an array
   bool is_array = false;

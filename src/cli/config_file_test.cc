@@ -54,7 +54,9 @@ TEST(ConfigFile, CommentsSectionsLinesAndCrlf) {
   EXPECT_EQ(parsed.entries[0].section, "");
   EXPECT_EQ(parsed.entries[0].line, 4);
   EXPECT_EQ(parsed.entries[0].values, Values{"1"}) << "the \\r of CRLF is not part of the value";
+  EXPECT_EQ(parsed.entries[0].section_line, 0);
   EXPECT_EQ(parsed.entries[1].section, "gateway");
+  EXPECT_EQ(parsed.entries[1].section_line, 5);
   EXPECT_EQ(parsed.entries[1].key, "host");
   EXPECT_EQ(parsed.entries[1].line, 6);
   EXPECT_TRUE(parse_config_text("").entries.empty());

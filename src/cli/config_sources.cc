@@ -149,7 +149,7 @@ void read_config_file(CLI::App& cmd, const std::string& path, const FileOptions&
   for (const ConfigEntry& e : parsed.entries) {
     const std::string at = path + ":" + std::to_string(e.line);
     if (!e.section.empty() && e.section != cmd.get_name()) {
-      throw CLI::ValidationError(at + ": section [" + e.section + "] is not this command's (keys go at the top or under [" +
+      throw CLI::ValidationError(path + ":" + std::to_string(e.section_line) + ": section [" + e.section + "] is not this command's (keys go at the top or under [" +
                                  cmd.get_name() + "])");
     }
     std::string key = e.key;

@@ -31,7 +31,7 @@ int report(const CLI::App& app, const CLI::ParseError& e) {
   // A word where a subcommand was expected, that is neither an option nor a
   // subcommand: say so plainly (CLI11 says "A subcommand is required" or
   // "The following arguments were not expected").
-  const std::vector<std::string> left = app.remaining();
+  const std::vector<std::string> left = app.remaining(true);
   if (at.get_require_subcommand_min() > 0 && !left.empty() && !left.front().empty() && left.front()[0] != '-') {
     message = "unknown subcommand '" + left.front() + "'";
   }
