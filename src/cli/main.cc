@@ -5,6 +5,9 @@
 // message on stderr says why); 2 a usage error: one line naming the mistake,
 // then the usage; `watch` adds 3 (unauthorized) and 4 (gave up). CLI11's own codes (104 for extras, 106 for a missing
 // subcommand, 109 for a bad value, …) never reach the shell.
+//
+// Options also come from the environment and, for the gateway, a config
+// file (config_sources.h), installed once every subcommand is registered.
 #include <CLI/CLI.hpp>
 
 #include <string>
