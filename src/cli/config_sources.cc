@@ -14,6 +14,10 @@
 #include "cli/option_env.h"
 #include "cli/secret_mask.h"
 
+// The hooks below run inside CLI11's parse, which reports problems by
+// throwing: so does this file (CLI::ValidationError, CLI::Success for
+// --print-config), and main.cc turns them into a usage error or exit 0. The
+// pure parts (config_file, option_env, secret_mask) return values.
 namespace scansync::cli {
 namespace {
 
