@@ -8,8 +8,10 @@ PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config git
   libboost1.81-dev libssl-dev nlohmann-json3-dev libcli11-dev
   libsqlite3-dev sqlite3 googletest libgtest-dev libgmock-dev
+  libpq-dev postgresql  # the PostgreSQL scan repository; its tests start a real server
   clang libclang-rt-14-dev
   python3 iproute2 util-linux  # the C ABI's ctypes test; the network monitor's namespace tests; prlimit
+  dpkg-dev adduser systemd  # tests/install: cpack's dpkg-shlibdeps; the .deb's postinst; systemd-analyze verify
   nodejs npm
 )
 if [[ "${SCANSYNC_WITH_WASM:-1}" == 1 ]]; then PACKAGES+=(emscripten binaryen); fi  # binaryen: wasm-opt for build-web.sh

@@ -10,6 +10,7 @@ void register_token(CLI::App& app);    // token_command.cc
 void register_demo(CLI::App& app);     // demo_command.cc
 void register_device(CLI::App& app);   // device_command.cc
 void register_db(CLI::App& app);       // db_command.cc
+void register_api_key(CLI::App& app);  // api_key_command.cc
 
 void set_exit_code(int code);
 int exit_code();

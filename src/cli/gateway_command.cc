@@ -1,7 +1,7 @@
 // scansync gateway: runs the Socket.IO gateway until SIGINT/SIGTERM.
 //
 //   scansync gateway [--host 127.0.0.1] [--port 8080] [--data DIR]
-//                    [--jwt-secret-file FILE] [--iss X] [--aud Y]
+//                    [--jwt-secret-file FILE] [--iss X] [--aud Y] [--api-key-file FILE]
 //                    [--ping-interval MS] [--ping-timeout MS]
 //                    [--max-payload BYTES] [--connect-timeout MS] [--conformance]
 //                    [--rest-rate R] [--rest-burst B] [--socket-rate R] [--socket-burst B]
@@ -14,7 +14,7 @@
 // port; tests read the port from this line). Logs go to stderr, one JSON
 // object per line. SIGINT/SIGTERM: every socket is disconnected, the database
 // closed, exit 0. SIGHUP/SIGUSR1/SIGUSR2 are logged and ignored; SIGPIPE is
-// ignored. Exit 1: the database, the secret or the address failed;
+// ignored. Exit 1: the database, the secret, the API key file or the address failed;
 // 2: bad arguments.
 #include <malloc.h>
 #include <sys/resource.h>
@@ -32,6 +32,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
 
+#include "auth/api_key_file.h"
 #include "auth/token_ttl.h"
 #include "cli/commands.h"
 #include "cli/option_checks.h"
@@ -52,6 +53,7 @@ struct GatewayCliOptions {
   std::uint16_t port = 8080;
   std::string data_dir = "./scansync-data";
   std::string secret_file;
+  std::string api_key_file;  // empty: no server API key access
   std::string iss;
   std::string aud;
   std::uint32_t ping_interval_ms = 25000;
@@ -70,7 +72,7 @@ struct GatewayCliOptions {
   std::string max_token_ttl = "30d";
   std::string durability = "full";
   std::vector<std::string> cors_origins;
-  std::string web_root;  // empty: the build tree's web/, then <exe dir>/../share/scansync/web
+  std::string web_root;  // empty: <exe dir>/../share/scansync/web, then the build tree's web/
   bool conformance = false;
 };
 
@@ -187,6 +189,14 @@ int run_gateway(const GatewayCliOptions& o) {
       return 1;
     }
     g.jwt_secret = *secret;
+    if (!o.api_key_file.empty()) {
+      auto keys = auth::load_api_key_file(o.api_key_file, g.jwt_secret);
+      if (keys.error) {
+        log_error("api_key_file", o.api_key_file + ": " + keys.error.message() + " (" + keys.detail + ")");
+        return 1;
+      }
+      g.api_keys = std::move(keys.keys);
+    }
     if (!o.iss.empty()) g.issuer = o.iss;
     if (!o.aud.empty()) g.audience = o.aud;
   }
@@ -254,6 +264,9 @@ void register_gateway(CLI::App& app) {
   cmd->add_option("--port", o->port, "TCP port (0: pick a free one)")->capture_default_str();
   cmd->add_option("--data", o->data_dir, "Data directory (scansync.db, jwt-secret)")->capture_default_str();
   cmd->add_option("--jwt-secret-file", o->secret_file, "HS256 secret file (default: DATA/jwt-secret, created)");
+  cmd->add_option("--api-key-file", o->api_key_file,
+                  "Server API keys, one per line, mode 0600 (scansync api-key new): a backend presenting one may use "
+                  "REST for the user named by its Scansync-User header (default: no API key access)");
   cmd->add_option("--iss", o->iss, "Required JWT issuer");
   cmd->add_option("--aud", o->aud, "Required JWT audience");
   cmd->add_option("--ping-interval", o->ping_interval_ms, "Engine.IO pingInterval (ms)")
@@ -311,8 +324,8 @@ void register_gateway(CLI::App& app) {
       ->take_all()
       ->check(origin_check());
   cmd->add_option("--web-root", o->web_root,
-                  "Folder whose files are served at / (default: the build tree's web/, then "
-                  "<exe dir>/../share/scansync/web)")
+                  "Folder whose files are served at / (default: <exe dir>/../share/scansync/web, "
+                  "then the build tree's web/)")
       ->check(folder_check());
   cmd->add_flag("--conformance", o->conformance,
                 "Behave like the reference servers of the protocol test suites (no JWT, no database)");

@@ -57,6 +57,7 @@ int main(int argc, char** argv) {
   scansync::cli::register_demo(app);
   scansync::cli::register_device(app);
   scansync::cli::register_db(app);
+  scansync::cli::register_api_key(app);
   scansync::cli::install_config_sources(app, {"gateway"});
   try {
     app.parse(argc, argv);

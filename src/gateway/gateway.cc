@@ -43,7 +43,9 @@ bool out_of_descriptors(const boost::system::error_code& ec) {
 
 Gateway::Impl::Impl(asio::io_context& io_, GatewayOptions opts_) : io(io_),
       opts(std::move(opts_)),
-      rest_limiter(opts.rest_rate_per_s, opts.rest_burst),
+      api_keys(opts.api_keys),
+      rest_limits(opts.rest_rate_per_s, opts.rest_burst, opts.api_key_rate_per_s, opts.api_key_burst),
+      api_key_used(opts.api_keys.size(), false),
       pending(opts.max_pending_handshakes, opts.max_pending_per_address),
       acceptor(io_),
       accept_pause(io_) {
@@ -118,7 +120,7 @@ void Gateway::Impl::log(std::string_view type, std::string_view detail, std::str
   opts.log(line);
 }
 
-void Gateway::Impl::handle_api(std::string_view method, std::string_view target, std::string_view authorization,
+void Gateway::Impl::handle_api(std::string_view method, std::string_view target, const RestCredentials& credentials,
                                std::string_view body, std::function<void(HttpAnswer)> done) {
   HttpAnswer a;
   if (!scan_app) {
@@ -126,19 +128,25 @@ void Gateway::Impl::handle_api(std::string_view method, std::string_view target,
     a.body = api_error("not_found", "no scan API in conformance mode");
     return done(std::move(a));
   }
-  auto token = bearer_token(authorization);
-  auto claims = auth::verify_hs256(token ? *token : std::string{}, verifier, now_unix_s());
-  if (!claims) {
-    a.status = 401;
-    a.body = api_error(auth::wire_code(claims.error()), "unauthorized");
+  const RestAuthentication authentication = authenticate_rest(credentials, verifier, api_keys, now_unix_s());
+  if (const auto* refusal = std::get_if<RestRefusal>(&authentication)) {
+    a.status = refusal->status;
+    a.body = api_error(refusal->code, refusal->message);
     return done(std::move(a));
   }
-  if (!rest_limiter.allow(claims->sub, RateLimiter::Clock::now())) {
-    a.status = 429;
-    a.body = api_error("rate_limited", "too many requests for this user; retry later");
+  const RestCaller& caller = std::get<RestCaller>(authentication);
+  // Once per key and run: tells an operator rotating keys which ones are still in use.
+  if (caller.api_key && !api_key_used[*caller.api_key]) {
+    api_key_used[*caller.api_key] = true;
+    log("api_key_used", "key " + std::to_string(*caller.api_key + 1) + " of " + std::to_string(api_keys.size()) +
+                            " (file order), first use since start");
+  }
+  if (const auto limited = rest_limits.admit(caller, RateLimiter::Clock::now())) {
+    a.status = limited->status;
+    a.body = api_error(limited->code, limited->message);
     return done(std::move(a));
   }
-  scan_app->handle_rest(claims->sub, method, target, body, [done = std::move(done)](int status, std::string body) {
+  scan_app->handle_rest(caller.user, method, target, body, [done = std::move(done)](int status, std::string body) {
     done(HttpAnswer{status, "application/json", std::move(body)});
   });
 }
@@ -317,6 +325,9 @@ Result<std::unique_ptr<Gateway>> Gateway::start(asio::io_context& io, GatewayOpt
   impl->bound_port = impl->acceptor.local_endpoint(ec).port();
   impl->accept();
   impl->log("listening", impl->opts.host + ":" + std::to_string(impl->bound_port));
+  if (!impl->api_keys.empty()) {
+    impl->log("api_keys", std::to_string(impl->api_keys.size()) + " server API key(s) accepted for REST");
+  }
   if (impl->web_root) {
     impl->log("web_root", impl->web_root->dir().string());
   } else {

@@ -18,12 +18,14 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "auth/api_keyring.h"
 #include "gateway/application.h"
 #include "gateway/cors_policy.h"
 #include "gateway/engine_session.h"
 #include "gateway/http_routes.h"
 #include "gateway/pending_handshakes.h"
 #include "gateway/rate_limiter.h"
+#include "gateway/rest_auth.h"
 #include "gateway/web_root.h"
 #include "scansync/auth/jwt.h"
 #include "scansync/gateway/gateway.h"
@@ -105,7 +107,9 @@ class Gateway::Impl : public std::enable_shared_from_this<Gateway::Impl> {
   ScanApp* scan_app = nullptr;  // app, when it is the product (not conformance)
   std::uint16_t bound_port = 0;
   auth::VerifierOptions verifier;
-  RateLimiter rest_limiter;  // REST requests per user (429 past it)
+  auth::ApiKeyring api_keys;        // from opts.api_keys (digests only)
+  RestRateLimits rest_limits;       // REST requests per user, and per API key (429 past it)
+  std::vector<bool> api_key_used;   // per key: used since start (logged once, for rotations)
   PendingHandshakes pending;  // sessions not admitted yet, by remote address
   CorsPolicy cors;            // from opts.cors_origins
   std::optional<WebRoot> web_root;  // none: the page is not served
@@ -129,7 +133,7 @@ class Gateway::Impl : public std::enable_shared_from_this<Gateway::Impl> {
 
   // A REST call; `done` runs with the answer, maybe later in this
   // event-loop turn (a change is answered once its batch is committed).
-  void handle_api(std::string_view method, std::string_view target, std::string_view authorization,
+  void handle_api(std::string_view method, std::string_view target, const RestCredentials& credentials,
                   std::string_view body, std::function<void(HttpAnswer)> done);
   // Posts ScanApp::flush() to run after the input already queued on the loop.
   void request_flush();

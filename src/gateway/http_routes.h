@@ -1,6 +1,7 @@
 #pragma once
 // Which handler an HTTP request goes to, and the small pieces of HTTP the
 // REST API needs (bearer token, JSON error bodies). No I/O.
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,6 +21,18 @@ Route route_of(std::string_view path, bool conformance);
 
 // "Bearer <token>" (scheme case-insensitive) → the token; anything else → nullopt.
 std::optional<std::string> bearer_token(std::string_view authorization);
+
+// The header naming the user a server API key acts for (see rest_auth.h).
+constexpr std::string_view kActingUserHeader = "Scansync-User";
+
+// What a REST request says about who makes it: its Authorization header and
+// its Scansync-User header(s), as the HTTP adapter found them. Views into the
+// request, valid while it is.
+struct RestCredentials {
+  std::string_view authorization;
+  std::size_t acting_user_count = 0;  // how many Scansync-User fields the request has
+  std::string_view acting_user;       // the first one's value
+};
 
 // {"error":{"code":"...","message":"..."}}
 std::string api_error(std::string_view code, std::string_view message);

@@ -116,9 +116,13 @@ class HttpSession final : public PollWaiter, public Closable, public std::enable
         return respond(200, "application/json", impl_->stopped ? R"({"status":"stopping"})" : R"({"status":"ok"})");
       case Route::scans_api: {
         if (impl_->stopped) return respond(503, "application/json", api_error("unavailable", "server shutting down"));
-        auto authorization = req_[http::field::authorization];
+        RestCredentials credentials;
+        credentials.authorization = req_[http::field::authorization];
+        for (auto [it, end] = req_.equal_range(kActingUserHeader); it != end; ++it) {
+          if (credentials.acting_user_count++ == 0) credentials.acting_user = it->value();
+        }
         // req_ stays as it is until the answer is written: nothing is read meanwhile.
-        return impl_->handle_api(req_.method_string(), req_.target(), authorization, req_.body(),
+        return impl_->handle_api(req_.method_string(), req_.target(), credentials, req_.body(),
                                  [self = shared_from_this()](HttpAnswer a) {
                                    self->respond(a.status, a.content_type, std::move(a.body));
                                  });

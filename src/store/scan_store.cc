@@ -57,15 +57,6 @@ constexpr std::int64_t as_limit(std::size_t limit) {
 
 }  // namespace
 
-std::size_t wire_size(const StoredScan& s) {
-  // Member names, quotes, numbers and the change wrapper of a row: about 100
-  // bytes whichever shape it is listed in.
-  constexpr std::size_t kFixed = 100;
-  if (s.deleted()) return kFixed + s.id.size();
-  return kFixed + s.user.size() + s.id.size() + s.code.size() + s.format.size() + s.device_id.size() +
-         s.created_at.size();
-}
-
 // Statements are prepared once at open and reused: parsing SQL would cost
 // more than the write itself. Each use goes through StatementUse, which
 // resets it. Members are destroyed in reverse order: the checkpointer stops

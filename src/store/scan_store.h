@@ -57,30 +57,21 @@
 #include <system_error>
 #include <vector>
 
+#include "scans/scan.h"
 #include "scansync/result.h"
 #include "store/durability.h"
 #include "store/store_errors.h"
 
 namespace scansync::store {
 
-struct NewScan {
-  std::string id, code, format, device_id, created_at;
-};
-
-struct StoredScan {
-  std::string user, id, code, format, device_id, created_at;
-  std::int64_t seq = 0;                      // seq of the creation
-  std::optional<std::int64_t> deleted_seq;   // set once deleted (tombstone)
-  std::optional<std::int64_t> deleted_at_ms; // unix ms, set with deleted_seq
-  bool deleted() const { return deleted_seq.has_value(); }
-  std::int64_t change_seq() const { return deleted_seq.value_or(seq); }
-};
-
-// Roughly the bytes of the row's JSON in a reply (its texts plus a fixed
-// allowance for member names and numbers; escapes not counted): what the page
-// byte bounds count.
-std::size_t wire_size(const StoredScan& s);
-inline constexpr std::size_t kNoByteLimit = std::numeric_limits<std::size_t>::max();
+// The stored shapes are the scan domain's (scans/scan.h), shared with the
+// other ScanRepository engines.
+using scans::ChangePage;
+using scans::kNoByteLimit;
+using scans::LivePage;
+using scans::NewScan;
+using scans::StoredScan;
+using scans::wire_size;
 
 enum class CreateOutcome { created, existing, quota_exceeded };
 struct CreateResult {
@@ -92,20 +83,6 @@ enum class DeleteOutcome { deleted, already_deleted, not_found };
 struct DeleteResult {
   DeleteOutcome outcome = DeleteOutcome::not_found;
   StoredScan scan;  // the tombstone (deleted_seq, deleted_at_ms set) unless not_found
-};
-
-struct ChangePage {
-  std::vector<StoredScan> changes;  // ordered by change_seq(), all > the cursor
-  std::int64_t latest_seq = 0;      // the user's last_seq
-  std::string epoch;                // the database's epoch
-  bool has_more = false;            // more changes follow the last one listed
-};
-
-struct LivePage {
-  std::vector<StoredScan> scans;           // live scans, newest (highest seq) first
-  std::int64_t latest_seq = 0;             // the user's last_seq
-  std::string epoch;                       // the database's epoch
-  std::optional<std::int64_t> next_before; // set when more follow: pass as `before` for the next page
 };
 
 struct StoreOptions {

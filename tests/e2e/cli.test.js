@@ -28,14 +28,14 @@ function assertUsageError(args, message) {
 function assertCommandUsageError(command, args, message) {
   const lines = assertUsageError([...command.split(' '), ...args], message);
   assert.ok(lines[0].startsWith(`scansync ${command}: `), lines[0]);
-  const shape = command === 'db' ? 'SUBCOMMAND \\[OPTIONS\\]' : '\\[OPTIONS\\]';
+  const shape = ['db', 'api-key'].includes(command) ? 'SUBCOMMAND \\[OPTIONS\\]' : '\\[OPTIONS\\]';
   assert.match(lines[1], new RegExp(`^usage: scansync ${command} ${shape} {3}\\(scansync ${command} --help\\)$`));
 }
 
 describe('scansync usage errors', () => {
   it('no subcommand', () => {
     const lines = assertUsageError([], /^scansync: A subcommand is required$/);
-    assert.match(lines[1], /^usage: scansync SUBCOMMAND \[OPTIONS\] {3}\(subcommands: watch, gateway, token, demo, device, db; scansync --help\)$/);
+    assert.match(lines[1], /^usage: scansync SUBCOMMAND \[OPTIONS\] {3}\(subcommands: watch, gateway, token, demo, device, db, api-key; scansync --help\)$/);
   });
   it('an unknown subcommand is named', () => {
     assertUsageError(['gatewy', '--port', '1'], /^scansync: unknown subcommand 'gatewy'$/);
@@ -94,6 +94,12 @@ describe('scansync usage errors, per subcommand', () => {
     assertCommandUsageError('device', ['--token', 't', '--db', 'x.db', '--network', 'wifi'], /--network/);
     // A token whose payload names no user, and no --user.
     assertCommandUsageError('device', ['--token', 'a.e30.b', '--db', 'x.db'], /^scansync device: no --user, and the token names no sub$/);
+  });
+  it('api-key new / add', () => {
+    assertCommandUsageError('api-key', [], /^scansync api-key: A subcommand is required$/);
+    assertCommandUsageError('api-key', ['rotate'], /^scansync api-key: unknown subcommand 'rotate'$/);
+    assertCommandUsageError('api-key new', [], /--api-key-file is required/);
+    assertCommandUsageError('api-key add', ['--api-key-file', 'f', '--bogus'], /--bogus/);
   });
   it('db and db new-epoch', () => {
     assertCommandUsageError('db', [], /^scansync db: A subcommand is required$/);

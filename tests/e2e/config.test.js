@@ -175,12 +175,14 @@ describe('scansync gateway --print-config', () => {
   it('masks the password of a URL and shows paths; a masked value read back is refused', () => {
     const secretFile = path.join(h.tempDir('scansync-config-mask-'), 'jwt-secret');
     const { text, settings } = printConfig(['--iss', 'https://svc:hunter2@issuer.example/realm',
-      '--aud', 'https://aud.example/cb?client=web&token=abc123', '--jwt-secret-file', secretFile]);
+      '--aud', 'https://aud.example/cb?client=web&token=abc123', '--jwt-secret-file', secretFile,
+      '--api-key-file', `${secretFile}-api-keys`]);
     assert.ok(!text.includes('hunter2') && !text.includes('abc123'), text);
     assert.equal(settings.iss.value, '"https://svc:***@issuer.example/realm"');
     assert.equal(settings.aud.value, '"https://aud.example/cb?client=web&token=***"');
     // A path says where the secret is, not what it is: shown as it is.
     assert.equal(settings['jwt-secret-file'].value, JSON.stringify(secretFile));
+    assert.equal(settings['api-key-file'].value, JSON.stringify(`${secretFile}-api-keys`));
     const printed = writeConfig(text, 'masked.toml');
     const line = text.split('\n').filter((l) => !l.startsWith('#')).findIndex((l) => l.startsWith('iss ='));
     assert.ok(line >= 0);
@@ -247,6 +249,14 @@ describe('SCANSYNC_* for the other commands', () => {
     assert.equal(claims.sub, 'env-user');
     assert.equal(claims.exp - claims.iat, 15 * 60);
     assert.ok(fs.existsSync(path.join(dir, 'jwt-secret')), 'the secret in SCANSYNC_DATA');
+  });
+
+  it('a nested subcommand reads it too (api-key new and SCANSYNC_API_KEY_FILE)', () => {
+    const file = path.join(h.tempDir('scansync-config-keys-'), 'api-keys');
+    const r = run(['api-key', 'new'], { SCANSYNC_API_KEY_FILE: file });
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(fs.existsSync(file));
+    assert.ok(fs.readFileSync(file, 'utf8').includes(r.stdout.trim()));
   });
 
   it('an environment value that conflicts with the command line is left out (SCANSYNC_DATA with --jwt-secret-file)', () => {

@@ -54,6 +54,18 @@ struct GatewayOptions {
   // rest_burst; past it 429 rate_limited. 0 turns the limit off.
   double rest_rate_per_s = 100;
   double rest_burst = 200;
+  // Server API keys (scansync gateway --api-key-file): a backend that
+  // presents one as its REST bearer token acts for the user its
+  // Scansync-User header names, as that user's own requests would (changes
+  // committed and broadcast to the user's room). Empty: no API key access.
+  // Never accepted on a Socket.IO CONNECT: sockets are for users.
+  std::vector<std::string> api_keys;
+  // REST requests made with one API key, across every user it acts for: a
+  // bucket of its own (not the users'), so an import is not throttled to one
+  // user's rate and does not eat the user's own budget, while a runaway
+  // backend is still bounded. Past it 429 rate_limited. 0 turns it off.
+  double api_key_rate_per_s = 1000;
+  double api_key_burst = 2000;
   // Socket events per user, the same way; past it the ack is
   // {"ok":false,"error":"rate_limited"}. 0 turns the limit off.
   double socket_rate_per_s = 100;
