@@ -35,6 +35,7 @@
 #include "auth/api_key_file.h"
 #include "auth/token_ttl.h"
 #include "cli/commands.h"
+#include "cli/option_checks.h"
 #include "gateway/cors_policy.h"
 #include "scansync/auth/jwt.h"
 #include "scansync/gateway/gateway.h"
@@ -309,6 +310,7 @@ void register_gateway(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--max-token-ttl", o->max_token_ttl,
                   "Refuse tokens that live longer than this (exp - iat or exp - now; 30s, 15m, 12h, 30d; 0: no cap)")
+      ->check(duration_check(/*zero_means_no_cap=*/true))
       ->capture_default_str();
   cmd->add_option("--durability", o->durability,
                   "full: sync the WAL before acking (survives power loss); normal: survives a killed process")
@@ -319,10 +321,12 @@ void register_gateway(CLI::App& app) {
                   "polling and REST, the WebSocket Origin check; repeatable; * allows any origin without credentials "
                   "(default: none)")
       ->expected(1)
-      ->take_all();
+      ->take_all()
+      ->check(origin_check());
   cmd->add_option("--web-root", o->web_root,
                   "Folder whose files are served at / (default: <exe dir>/../share/scansync/web, "
-                  "then the build tree's web/)");
+                  "then the build tree's web/)")
+      ->check(folder_check());
   cmd->add_flag("--conformance", o->conformance,
                 "Behave like the reference servers of the protocol test suites (no JWT, no database)");
   cmd->callback([o] { set_exit_code(run_gateway(*o)); });
