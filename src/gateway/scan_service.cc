@@ -112,6 +112,7 @@ Result<std::unique_ptr<ScanService>> ScanService::open(const std::filesystem::pa
                                                    .max_live_scans_per_user = opts.max_scans_per_user,
                                                    .durability = opts.durability,
                                                    .busy_timeout_ms = opts.busy_timeout_ms,
+                                                   .background_checkpoint = opts.background_checkpoint,
                                                });
   if (!store.ok()) return store.error();
   return std::unique_ptr<ScanService>(new ScanService(std::move(*store), std::move(opts)));
