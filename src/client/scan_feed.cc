@@ -175,14 +175,18 @@ void ScanFeed::finish(Ending ending) {
   std::size_t used = 0;
   for (; used < held.size(); ++used) {
     const auto seq = json_object::find_int(held[used].data, "seq");
-    // After a catch-up, a gap means changes went by unseen: applying past
-    // it would move the cursor over them. Without one (the server did not
-    // answer) live events flow as they come, as before the catch-up.
-    if (ending == Ending::caught_up && seq && *seq > cursor + 1) break;
+    // A gap means changes went by unseen: applying past it would move the
+    // cursor over them for good (every later catch-up starts above them).
+    // That holds when the catch-up failed too (a lost answer right after a
+    // history reset left the cursor at 0 below a held live event).
+    if (seq && *seq > cursor + 1) break;
     collect(held[used].op, held[used].data, &cursor, batch);
   }
   if (!batch.empty() && !deliver(std::move(batch), cursor, epoch_)) return;
-  if (used < held.size()) {
+  // No answer: the events past the gap are dropped, not fetched at once
+  // (the server did not answer); the next connect's catch-up, or the gap
+  // the next live event shows, brings them.
+  if (used < held.size() && ending == Ending::caught_up) {
     // Fetch what lies in the gap, then the rest of the held events.
     held_.assign(std::make_move_iterator(held.begin() + static_cast<std::ptrdiff_t>(used)),
                  std::make_move_iterator(held.end()));
