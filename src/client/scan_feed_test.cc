@@ -251,12 +251,29 @@ TEST_F(ScanFeedBatchTest, ARefusedLiveEventLeavesTheCursorAndALaterCatchUpBrings
   refuse = true;
   feed->live("scan:created", scan(1, "a"));
   EXPECT_EQ(feed->last_seq(), 0);
+  EXPECT_EQ(errors, (std::vector<std::string>{"apply_failed"}));  // the host catches up again later
   refuse = false;
   feed->live("scan:created", scan(2, "b"));  // a gap now: catch up first
   ASSERT_EQ(sent.size(), 2u);
   EXPECT_EQ(sent.back().args, R"([{"seq":0,"limit":500}])");
   answer(page_of({scan(1, "a")}, 2, false));
   EXPECT_EQ(all_seqs(), (std::vector<std::int64_t>{1, 2}));
+}
+
+// Found by scansync-sim (seed 41): a catch-up whose answer did not come in
+// time, on a connection that stayed up, ended silently; nothing started
+// another, and the device never saw the history reset behind it.
+TEST_F(ScanFeedBatchTest, NoAnswerInTimeIsReportedButALostConnectionIsNot) {
+  make();
+  feed->catch_up();
+  auto ack = std::move(sent.back().ack);
+  ack(make_error_code(errc::ack_timeout), {});
+  EXPECT_EQ(errors, (std::vector<std::string>{"sync_failed"}));
+  EXPECT_FALSE(feed->catching_up());
+  feed->catch_up();
+  ack = std::move(sent.back().ack);
+  ack(make_error_code(errc::connection_lost), {});  // the next connect catches up
+  EXPECT_EQ(errors.size(), 1u);
 }
 
 TEST_F(ScanFeedBatchTest, HeldEventsAreReleasedAsOneBatchUpToAGap) {

@@ -76,7 +76,7 @@ void SimDevice::start_parts() {
   feed_->on_reset([this](std::string_view epoch) { return reset_history(epoch); });
   feed_->on_error([this](std::string_view code, std::string_view message) {
     w_.log(name_, "feed error " + std::string(code) + ": " + std::string(message));
-    if (code == "apply_failed") schedule_resync();
+    if (code == "apply_failed" || code == "sync_failed") schedule_resync();
   });
   device::OutboxPump::Options pump_options;
   pump_options.max_in_flight = 16;
@@ -367,6 +367,12 @@ void SimWatcher::start() {
         }
       }));
   feed_->on_reset([this] { view_.clear(); });
+  // As a device does: a catch-up that ended early is tried again.
+  feed_->on_error([this](std::string_view, std::string_view) {
+    w_.q.after(std::chrono::seconds(2), [this] {
+      if (driver_->status().status == sc::Status::connected && !feed_->catching_up()) feed_->catch_up();
+    });
+  });
   driver_ = std::make_unique<sc::ClientDriver>(sc::ClientOptions{}, [this, me] { return w_.token_for(me, user_); },
                                                platform_);
   platform_.bind(driver_.get());
