@@ -120,7 +120,20 @@ void check(World& w, bool settled, SeedResult& result) {
       auto pending = d->store()->outbox_size();
       who += " " + d->name() + "(" + std::string(client::to_string(d->driver()->status().status)) +
              ",outbox=" + std::to_string(pending ? *pending : 0) + ",seq=" + std::to_string(d->feed()->last_seq()) +
-             (d->feed()->catching_up() ? ",catching_up" : "") + ")";
+             ",epoch=" + d->feed()->epoch().substr(0, 6) + (d->feed()->catching_up() ? ",catching_up" : "") + ")";
+    }
+    for (auto& watcher : w.watchers) {
+      who += " " + watcher->user() + "-w(" + std::string(client::to_string(watcher->driver()->status().status)) +
+             ",seq=" + std::to_string(watcher->feed()->last_seq()) +
+             ",epoch=" + watcher->feed()->epoch().substr(0, 6) + (watcher->feed()->catching_up() ? ",catching_up" : "") + ")";
+    }
+    if (auto* s = w.gateway.service()) {
+      for (const char* user : {"alice", "bob"}) {
+        const Latest l = latest_of(*s, user);
+        who += std::string(" server:") + user + "(seq=" + std::to_string(l.seq) + ",epoch=" + l.epoch.substr(0, 6) + ")";
+      }
+    } else {
+      who += " server down";
     }
     v.add("not_quiet", 1, "no quiet within the bound:" + who);
   }
