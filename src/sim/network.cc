@@ -132,7 +132,7 @@ void World::server_send(Conn& c, std::string frame) {
     if (it == conns.end()) return;
     Conn& c = *it->second;
     if (c.cut || c.blackhole || !c.driver) return;
-    if (tracing()) log(c.owner, "<- " + frame.substr(0, 160));
+    if (tracing()) log(c.owner, "<- " + frame);
     c.driver->transport_text(c.tid, frame);
   });
 }
@@ -223,6 +223,8 @@ void World::log(const std::string& who, const std::string& what) {
       line.replace(p, epochs[i].size(), "E" + std::to_string(i + 1));
     }
   }
+  // Cut after the epochs are replaced: a cut one would stay random.
+  if (line.size() > 240) line.resize(240);
   trace += line;
   trace += '\n';
 }

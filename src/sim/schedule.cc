@@ -218,6 +218,7 @@ class Schedule {
     }
     if (new_epoch) {
       auto changed = store::give_new_epoch(db);
+      if (changed) w_.epochs.push_back(changed->new_epoch);
       w_.log("gateway", changed ? "restored, new epoch " + changed->new_epoch
                                 : "restored; new-epoch failed: " + changed.error().message());
       if (!changed) w_.history_unpromised = true;

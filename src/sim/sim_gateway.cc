@@ -2,6 +2,8 @@
 // group commit of gateway.cc, on the simulated clock, with no Asio.
 #include "sim/world.h"
 
+#include <algorithm>
+
 #include "store/durability.h"
 
 namespace scansync::sim {
@@ -45,15 +47,9 @@ bool SimGateway::start() {
   }
   service_ = std::move(*s);
   ++life_;
-  w_.epochs.push_back(service_->epoch());
-  if (w_.tracing()) {
-    // Only the same epoch again keeps its label.
-    for (std::size_t i = 0; i + 1 < w_.epochs.size(); ++i) {
-      if (w_.epochs[i] == service_->epoch()) {
-        w_.epochs.pop_back();
-        break;
-      }
-    }
+  // The epochs are random: the trace names them E1, E2 … in order of appearance.
+  if (std::find(w_.epochs.begin(), w_.epochs.end(), service_->epoch()) == w_.epochs.end()) {
+    w_.epochs.push_back(service_->epoch());
   }
   auth::VerifierOptions v;
   v.secret = "sim-secret";
@@ -110,7 +106,7 @@ void SimGateway::accept(Conn& c) {
 void SimGateway::frame(Conn& c, const std::string& text) {
   auto it = sessions_.find(c.id);
   if (it == sessions_.end()) return;
-  if (w_.tracing()) w_.log("gateway", "-> " + c.owner + " " + text.substr(0, 160));
+  if (w_.tracing()) w_.log("gateway", "-> " + c.owner + " " + text);
   it->second.engine->on_ws_frame(1, text, false, w_.q.now());
   after_input();
 }

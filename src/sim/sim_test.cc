@@ -25,6 +25,15 @@ TEST(Sim, DifferentSeedsDifferentSchedules) {
   EXPECT_NE(run_seed(1, o).trace, run_seed(2, o).trace);
 }
 
+// The seeds that found bugs, kept as regression tests (each failed before its fix).
+TEST(SimRegressions, SeedsThatFoundBugsRunClean) {
+  SimOptions o;
+  for (std::uint64_t seed : {31, 35, 41, 89, 193, 208}) {
+    const SeedResult r = run_seed(seed, o);
+    EXPECT_FALSE(r.failed()) << "seed " << seed << ": " << (r.failures.empty() ? "" : r.failures.front());
+  }
+}
+
 // Runs seeds until one fails on `invariant` under `mutant`.
 bool caught(Mutant mutant, const std::string& invariant, int seeds = 40) {
   SimOptions o;
