@@ -220,7 +220,7 @@ void check(World& w, bool settled, SeedResult& result) {
 
   if (!w.history_unpromised) {
     for (const auto& [key, entry] : w.ledger) {
-      if (!entry.held || entry.deleted) continue;
+      if (!entry.held || entry.deleted || entry.unpromised) continue;
       if (!server_of(key.first).live.count(key.second)) {
         v.add("lost", 1, key.first + "'s " + key.second + " (" + entry.code + ") is not on the server");
       }

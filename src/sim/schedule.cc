@@ -66,6 +66,7 @@ class Schedule {
         {2, &Schedule::kill_gateway}, {4, &Schedule::kill_device},   {4, &Schedule::offline},
         {4, &Schedule::background},   {2, &Schedule::expire_token},  {3, &Schedule::disk_full},
         {2, &Schedule::snapshot},     {2, &Schedule::restore},       {3, &Schedule::mutant_loses_row},
+        {1, &Schedule::reinstall},
     };
     int total = 0;
     for (const auto& c : choices) total += c.weight;
@@ -90,6 +91,7 @@ class Schedule {
     if (!d->create(id, code)) return;
     auto& entry = w_.ledger[{d->user(), id}];
     entry.held = true;
+    entry.holders.insert(d->name());
     if (entry.code.empty()) entry.code = code;
     ++w_.scans_made;
   }
@@ -145,6 +147,23 @@ class Schedule {
       if (d->alive()) return;
       if (!d->start()) restart_device_after(d, Millis(1000));
     });
+  }
+  // The app reinstalled: its database gone (and the outbox with it: what it
+  // held and never sent is not promised any more), a fresh one in its place.
+  void reinstall() {
+    SimDevice* d = any_device();
+    if (!d->alive()) return;
+    w_.note_fault("reinstall");
+    d->kill();
+    std::error_code ec;
+    for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(d->db_file().string() + suffix, ec);
+    w_.log(d->name(), "app reinstalled");
+    // Its own scans now live only on the server: one never sent is gone, and
+    // after a later restore nobody re-sends the others. Not checked as lost.
+    for (auto& [key, entry] : w_.ledger) {
+      if (key.first == d->user() && entry.holders.count(d->name())) entry.unpromised = true;
+    }
+    restart_device_after(d, between(100, 5000));
   }
   void offline() {
     SimDevice* d = any_device();

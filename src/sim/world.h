@@ -181,6 +181,8 @@ class SimWatcher {
 struct LedgerEntry {
   bool held = false;     // some device of the user stored it (its create in an outbox)
   bool deleted = false;  // some device of the user deleted it
+  bool unpromised = false;  // a device that made it was reinstalled (its database wiped)
+  std::set<std::string> holders;  // the devices that made it
   std::string code;
 };
 
