@@ -15,8 +15,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr auto kQuietBound = std::chrono::seconds(900);  // simulated time to reach quiet
-
 fs::path default_temp_root() {
   std::error_code ec;
   if (fs::is_directory("/dev/shm", ec)) return "/dev/shm";
@@ -332,7 +330,7 @@ SeedResult run_seed(std::uint64_t seed, const SimOptions& options) {
       if (w.q.executed() % 256 == 0) w.forget_closed();
     }
     make_quiet(w);
-    const auto bound = w.q.now() + kQuietBound;
+    const auto bound = w.q.now() + std::chrono::seconds(options.quiet_bound_s);
     bool settled = false;
     while (w.q.now() < bound) {
       w.q.run_until(w.q.now() + std::chrono::seconds(1));

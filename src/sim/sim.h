@@ -31,6 +31,7 @@ struct SimOptions {
   bool trace = false;
   std::filesystem::path temp_root;  // empty: /dev/shm if present, else the system's temp folder
   int actions_min = 30, actions_max = 90;  // fault and user actions per schedule
+  int quiet_bound_s = 900;                  // simulated seconds to reach quiet (else not_quiet)
 };
 
 // What one seed's checks found. Counters are the number of offending scans
