@@ -18,7 +18,7 @@ echo "== ctest"
 ctest --test-dir build --output-on-failure -j "$JOBS" --timeout 300
 
 # The deterministic simulation, past ctest's seeds 1-200 (src/sim/README.md):
-# ~75 s of one core for 2,000. SIM_SEEDS=0 skips it.
+# ~100 s of one core for 2,000. SIM_SEEDS=0 skips it.
 SIM_SEEDS="${SIM_SEEDS:-2000}"
 if [ "$SIM_SEEDS" -gt 0 ]; then
   echo "== simulator: $SIM_SEEDS seeds"
