@@ -18,6 +18,12 @@
 // Reading holds no per-connection buffer while idle: the socket is watched
 // for readability and read into a per-thread scratch buffer; only the tail of
 // an incomplete frame is copied into the connection.
+//
+// Over TLS (TlsTransport) the same session writes the same gathered buffers
+// through the TLS stream, which packs them into records of up to 16 KB:
+// every write is asynchronous there (an SSL write cannot be tried and
+// abandoned), and reads complete into a per-connection buffer (decrypted
+// bytes may wait inside OpenSSL, unseen by a readiness watch).
 #include <array>
 #include <chrono>
 #include <vector>
@@ -55,17 +61,93 @@ std::string handshake_error(int status) {
   return "HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n";
 }
 
-class WsSession final : public WsPort, public Closable, public std::enable_shared_from_this<WsSession> {
+bool would_block(const beast::error_code& ec) { return ec == asio::error::would_block || ec == asio::error::try_again; }
+
+// The bytes under a WebSocket, plain TCP. The socket is non-blocking: a write
+// is tried at once, and a read waits for readability, then reads into the
+// per-thread scratch buffer.
+class TcpTransport {
  public:
-  WsSession(std::shared_ptr<Gateway::Impl> impl, tcp::socket socket)
-      : impl_(std::move(impl)), socket_(std::move(socket)), parser_(impl_->opts.max_payload) {}
+  explicit TcpTransport(tcp::socket socket) : socket_(std::move(socket)) {
+    beast::error_code ec;
+    socket_.non_blocking(true, ec);
+  }
+  auto get_executor() { return socket_.get_executor(); }
+
+  // What the kernel takes now; would_block: nothing.
+  std::size_t write_now(const std::vector<asio::const_buffer>& buffers, beast::error_code& ec) {
+    return socket_.write_some(buffers, ec);
+  }
+  template <class Handler>
+  void async_write(const std::vector<asio::const_buffer>& buffers, Handler&& done) {
+    asio::async_write(socket_, buffers, std::forward<Handler>(done));
+  }
+  // done(ec, data, size): `size` bytes at `data`, valid while it runs.
+  template <class Handler>
+  void async_read(Handler done) {
+    socket_.async_wait(tcp::socket::wait_read, [this, done = std::move(done)](beast::error_code ec) mutable {
+      if (ec) return done(ec, nullptr, 0);
+      char* scratch = scratch_buffer();
+      const std::size_t n = socket_.read_some(asio::buffer(scratch, kScratchSize), ec);
+      if (would_block(ec)) return async_read(std::move(done));
+      done(ec, scratch, n);
+    });
+  }
+  void shutdown_send() {
+    beast::error_code ec;
+    socket_.shutdown(tcp::socket::shutdown_send, ec);
+  }
+  void close(bool /*notify*/) {
+    beast::error_code ec;
+    socket_.close(ec);
+  }
+
+ private:
+  tcp::socket socket_;
+};
+
+// The bytes under a WebSocket, TLS.
+class TlsTransport {
+ public:
+  explicit TlsTransport(TlsStream stream) : stream_(std::move(stream)) {}
+  auto get_executor() { return stream_.get_executor(); }
+
+  std::size_t write_now(const std::vector<asio::const_buffer>&, beast::error_code& ec) {
+    ec = asio::error::would_block;  // a TLS write cannot be tried and given up: always asynchronous
+    return 0;
+  }
+  template <class Handler>
+  void async_write(const std::vector<asio::const_buffer>& buffers, Handler&& done) {
+    asio::async_write(stream_, buffers, std::forward<Handler>(done));
+  }
+  template <class Handler>
+  void async_read(Handler done) {
+    if (!buffer_) buffer_ = std::make_unique<char[]>(TlsStream::kRecordSize);
+    stream_.async_read_some(asio::buffer(buffer_.get(), TlsStream::kRecordSize),
+                            [this, done = std::move(done)](beast::error_code ec, std::size_t n) mutable {
+                              done(ec, buffer_.get(), n);
+                            });
+  }
+  // Our close frame is out: nothing at the TLS level, whose close_notify
+  // would end the reading of the peer's close frame too.
+  void shutdown_send() {}
+  void close(bool notify) { stream_.close(notify); }
+
+ private:
+  TlsStream stream_;
+  std::unique_ptr<char[]> buffer_;  // a record's worth: decrypted bytes land here
+};
+
+template <class Transport>
+class WsSession final : public WsPort, public Closable, public std::enable_shared_from_this<WsSession<Transport>> {
+ public:
+  WsSession(std::shared_ptr<Gateway::Impl> impl, Transport transport)
+      : impl_(std::move(impl)), transport_(std::move(transport)), parser_(impl_->opts.max_payload) {}
   ~WsSession() override { impl_->untrack(track_id_); }
 
   void run(const Request& request, EngineRoute route, HandshakeInfo handshake, bool engine_only,
            std::string_view remote_address) {
-    track_id_ = impl_->track(weak_from_this());
-    beast::error_code ec;
-    socket_.non_blocking(true, ec);
+    track_id_ = impl_->track(this->weak_from_this());
     const auto key = request[http::field::sec_websocket_key];
     if (request.method() != http::verb::get || request.version() != 11 || !ws::valid_client_key(key)) {
       return refuse(400);
@@ -93,7 +175,7 @@ class WsSession final : public WsPort, public Closable, public std::enable_share
     }
     wait_readable();
     if (host_) {
-      host_->add_ws(channel_, weak_from_this());
+      host_->add_ws(channel_, this->weak_from_this());
       host_->pump();  // writes the 101 with the session's first frames
     } else {
       flush();
@@ -169,24 +251,24 @@ class WsSession final : public WsPort, public Closable, public std::enable_share
     // The socket is non-blocking: try the write now. Usually the kernel takes
     // it all and no asynchronous operation (nor its allocation) is needed.
     beast::error_code ec;
-    const std::size_t n = socket_.write_some(buffers_, ec);
-    if (ec && ec != asio::error::would_block && ec != asio::error::try_again) return on_write(ec);
+    const std::size_t n = transport_.write_now(buffers_, ec);
+    if (ec && !would_block(ec)) return on_write(ec);
     if (!ec && n == asio::buffer_size(buffers_)) {
       writing_ = true;  // on_write expects the state of a completed write
       return on_write(ec);
     }
     writing_ = true;
     arm_write_deadline();
-    asio::async_write(socket_, consume_written(ec ? 0 : n),
-                      [self = shared_from_this()](beast::error_code e, std::size_t) { self->on_write(e); });
+    transport_.async_write(consume_written(ec ? 0 : n),
+                           [self = this->shared_from_this()](beast::error_code e, std::size_t) { self->on_write(e); });
   }
 
   // The kernel did not take the whole write: the rest must leave within the
   // write timeout, or the peer is not reading and the connection is closed.
   void arm_write_deadline() {
-    if (!write_timer_) write_timer_ = std::make_unique<asio::steady_timer>(socket_.get_executor());
+    if (!write_timer_) write_timer_ = std::make_unique<asio::steady_timer>(transport_.get_executor());
     write_timer_->expires_after(std::chrono::milliseconds(impl_->opts.write_timeout_ms));
-    write_timer_->async_wait([self = shared_from_this()](beast::error_code e) {
+    write_timer_->async_wait([self = this->shared_from_this()](beast::error_code e) {
       if (e || !self->writing_ || self->dead_) return;  // the write completed, or was re-armed
       self->impl_->log("write_timeout", "output not drained in time; connection closed");
       self->lost();
@@ -212,9 +294,9 @@ class WsSession final : public WsPort, public Closable, public std::enable_share
     if (close_in_write_) {
       if (peer_closed_) return close_socket();
       // Our close frame is out: wait (bounded) for the peer's answer.
-      socket_.shutdown(tcp::socket::shutdown_send, ec);
-      close_timer_ = std::make_unique<asio::steady_timer>(socket_.get_executor(), kCloseTimeout);
-      close_timer_->async_wait([self = shared_from_this()](beast::error_code e) {
+      transport_.shutdown_send();
+      close_timer_ = std::make_unique<asio::steady_timer>(transport_.get_executor(), kCloseTimeout);
+      close_timer_->async_wait([self = this->shared_from_this()](beast::error_code e) {
         if (!e) self->close_socket();
       });
       return;
@@ -225,19 +307,15 @@ class WsSession final : public WsPort, public Closable, public std::enable_share
   // --- reading
 
   void wait_readable() {
-    socket_.async_wait(tcp::socket::wait_read, [self = shared_from_this()](beast::error_code ec) {
-      self->on_readable(ec);
+    transport_.async_read([self = this->shared_from_this()](beast::error_code ec, char* data, std::size_t n) {
+      self->on_readable(ec, data, n);
     });
   }
 
-  void on_readable(beast::error_code ec) {
+  void on_readable(beast::error_code ec, char* data, std::size_t n) {
     if (dead_) return;
     if (ec) return lost();
-    char* scratch = scratch_buffer();
-    const std::size_t n = socket_.read_some(asio::buffer(scratch, kScratchSize), ec);
-    if (ec == asio::error::would_block || ec == asio::error::try_again) return wait_readable();
-    if (ec) return lost();
-    consume(scratch, n);
+    consume(data, n);
     if (dead_) return;
     if (peer_closed_) {
       if (!writing_ && close_in_write_) close_socket();
@@ -331,15 +409,14 @@ class WsSession final : public WsPort, public Closable, public std::enable_share
   void close_socket() {
     if (dead_) return;
     dead_ = true;
-    beast::error_code ec;
-    socket_.close(ec);
+    transport_.close(/*notify=*/!writing_);
     if (close_timer_) close_timer_->cancel();
     if (write_timer_) write_timer_->cancel();
     pending_ = {};
   }
 
   std::shared_ptr<Gateway::Impl> impl_;
-  tcp::socket socket_;
+  Transport transport_;
   ws::Parser parser_;
   std::shared_ptr<SessionHost> host_;
   std::uint64_t channel_ = 0;
@@ -362,7 +439,14 @@ class WsSession final : public WsPort, public Closable, public std::enable_share
 
 void serve_websocket(const std::shared_ptr<Gateway::Impl>& impl, beast::tcp_stream stream, Request request,
                      EngineRoute route, HandshakeInfo handshake, bool engine_only, std::string remote_address) {
-  std::make_shared<WsSession>(impl, stream.release_socket())
+  std::make_shared<WsSession<TcpTransport>>(impl, TcpTransport(stream.release_socket()))
+      ->run(request, std::move(route), std::move(handshake), engine_only, remote_address);
+}
+
+void serve_websocket(const std::shared_ptr<Gateway::Impl>& impl, TlsStream stream, Request request,
+                     EngineRoute route, HandshakeInfo handshake, bool engine_only, std::string remote_address) {
+  stream.tcp_layer().expires_never();  // the session keeps its own deadlines
+  std::make_shared<WsSession<TlsTransport>>(impl, TlsTransport(std::move(stream)))
       ->run(request, std::move(route), std::move(handshake), engine_only, remote_address);
 }
 
