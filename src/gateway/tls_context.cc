@@ -1,6 +1,7 @@
 #include "gateway/tls_context.h"
 
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
@@ -73,6 +74,56 @@ void wipe(std::string& secret) {
   secret.clear();
 }
 
+// OpenSSL's reason for the last error it queued (the queue is then cleared).
+std::string openssl_reason() {
+  const char* reason = ERR_reason_error_string(ERR_peek_last_error());
+  ERR_clear_error();
+  return reason ? reason : "unknown error";
+}
+
+// A key protected by a passphrase must fail, not prompt on the terminal.
+int no_passphrase(char*, int, int, void*) { return 0; }
+
+struct BioFree {
+  void operator()(BIO* b) const { BIO_free(b); }
+};
+std::unique_ptr<BIO, BioFree> memory_bio(const std::string& pem) {
+  return std::unique_ptr<BIO, BioFree>(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+}
+
+// The leaf, then every intermediate after it (all are sent to clients), as
+// SSL_CTX_use_certificate_chain_file reads them. false: `*why` is OpenSSL's reason.
+bool use_chain(SSL_CTX* context, const std::string& pem, std::string* why) {
+  ERR_clear_error();
+  auto bio = memory_bio(pem);
+  X509* leaf = PEM_read_bio_X509_AUX(bio.get(), nullptr, no_passphrase, nullptr);
+  if (!leaf) {
+    *why = openssl_reason();
+    return false;
+  }
+  const bool used = SSL_CTX_use_certificate(context, leaf) == 1;
+  X509_free(leaf);
+  if (!used) {
+    *why = openssl_reason();
+    return false;
+  }
+  while (X509* intermediate = PEM_read_bio_X509(bio.get(), nullptr, no_passphrase, nullptr)) {
+    if (SSL_CTX_add0_chain_cert(context, intermediate) != 1) {
+      X509_free(intermediate);
+      *why = openssl_reason();
+      return false;
+    }
+  }
+  // The end of the text reads as "no start line"; any other error is in it.
+  const unsigned long last = ERR_peek_last_error();
+  if (last != 0 && !(ERR_GET_LIB(last) == ERR_LIB_PEM && ERR_GET_REASON(last) == PEM_R_NO_START_LINE)) {
+    *why = openssl_reason();
+    return false;
+  }
+  ERR_clear_error();
+  return true;
+}
+
 }  // namespace
 
 std::error_code make_error_code(TlsError e) {
@@ -107,27 +158,29 @@ Result<std::shared_ptr<TlsContext>> TlsContext::load(const std::filesystem::path
   SSL_CTX_set_options(native, SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_RENEGOTIATION);
   SSL_CTX_set_cipher_list(native, kTls12Ciphers);
   SSL_CTX_set_alpn_select_cb(native, select_http11, nullptr);
-  // A key protected by a passphrase must fail here, not prompt on the terminal.
-  boost::system::error_code ec;
-  context->set_password_callback([](std::size_t, ssl::context::password_purpose) { return std::string(); }, ec);
-
-  // The leaf first, then any intermediates: all of them are sent to clients.
-  context->use_certificate_chain(boost::asio::buffer(cert_pem), ec);
-  if (ec) {
-    why = cert_file.string() + ": not a PEM certificate chain (" + ec.message() + ")";
+  if (!use_chain(native, cert_pem, &reason)) {
+    why = cert_file.string() + ": not a PEM certificate chain (OpenSSL: " + reason + ")";
     wipe(key_pem);
     return TlsError::cert_unusable;
   }
-  context->use_private_key(boost::asio::buffer(key_pem), ssl::context::pem, ec);
+  EVP_PKEY* key = PEM_read_bio_PrivateKey(memory_bio(key_pem).get(), nullptr, no_passphrase, nullptr);
   wipe(key_pem);
-  if (ec) {
-    // OpenSSL checks the key against the certificate as it takes it.
-    if (ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == X509_R_KEY_VALUES_MISMATCH) {
-      why = key_file.string() + ": not the key of the certificate in " + cert_file.string() + " (" + ec.message() +
+  if (!key) {
+    why = key_file.string() + ": not a PEM private key without a passphrase (OpenSSL: " + openssl_reason() + ")";
+    return TlsError::key_unusable;
+  }
+  // OpenSSL checks the key against the certificate as it takes it.
+  const bool used = SSL_CTX_use_PrivateKey(native, key) == 1;
+  EVP_PKEY_free(key);
+  if (!used) {
+    const bool mismatch = ERR_GET_REASON(ERR_peek_last_error()) == X509_R_KEY_VALUES_MISMATCH;
+    reason = openssl_reason();
+    if (mismatch) {
+      why = key_file.string() + ": not the key of the certificate in " + cert_file.string() + " (OpenSSL: " + reason +
             ")";
       return TlsError::key_mismatch;
     }
-    why = key_file.string() + ": not a PEM private key without a passphrase (" + ec.message() + ")";
+    why = key_file.string() + ": unusable with the certificate (OpenSSL: " + reason + ")";
     return TlsError::key_unusable;
   }
   return std::shared_ptr<TlsContext>(new TlsContext(std::move(context)));
