@@ -122,8 +122,8 @@ class TlsTransport {
   }
   template <class Handler>
   void async_read(Handler done) {
-    if (!buffer_) buffer_ = std::make_unique<char[]>(TlsStream::kRecordSize);
-    stream_.async_read_some(asio::buffer(buffer_.get(), TlsStream::kRecordSize),
+    if (!buffer_) buffer_ = std::make_unique<char[]>(kReadSize);
+    stream_.async_read_some(asio::buffer(buffer_.get(), kReadSize),
                             [this, done = std::move(done)](beast::error_code ec, std::size_t n) mutable {
                               done(ec, buffer_.get(), n);
                             });
@@ -134,8 +134,12 @@ class TlsTransport {
   void close(bool notify) { stream_.close(notify); }
 
  private:
+  // Decrypted bytes land here. Small: asio::ssl and OpenSSL already hold
+  // ~68 KB of record buffers per connection, and a larger record is simply
+  // read in several pieces.
+  static constexpr std::size_t kReadSize = 4096;
   TlsStream stream_;
-  std::unique_ptr<char[]> buffer_;  // a record's worth: decrypted bytes land here
+  std::unique_ptr<char[]> buffer_;
 };
 
 template <class Transport>
