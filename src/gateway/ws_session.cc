@@ -33,6 +33,7 @@
 
 #include "gateway/beast_adapters.h"
 #include "gateway/ws_frame.h"
+#include "gateway/ws_transport.h"
 
 namespace scansync::gateway {
 namespace {
@@ -42,13 +43,7 @@ using tcp = asio::ip::tcp;
 
 constexpr std::size_t kMaxBuffersPerWrite = 64;  // 32 frames (header + payload): Asio sends at most 64 iovecs per call
 constexpr std::size_t kMaxBytesPerWrite = 256 * 1024;
-constexpr std::size_t kScratchSize = 64 * 1024;
 constexpr auto kCloseTimeout = std::chrono::seconds(5);  // waiting for the peer's close frame
-
-char* scratch_buffer() {
-  thread_local std::unique_ptr<char[]> scratch(new char[kScratchSize]);
-  return scratch.get();
-}
 
 std::string handshake_error(int status) {
   // Like beast::websocket's refusals: 426 names the version we speak.
@@ -60,87 +55,6 @@ std::string handshake_error(int status) {
   }
   return "HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n";
 }
-
-bool would_block(const beast::error_code& ec) { return ec == asio::error::would_block || ec == asio::error::try_again; }
-
-// The bytes under a WebSocket, plain TCP. The socket is non-blocking: a write
-// is tried at once, and a read waits for readability, then reads into the
-// per-thread scratch buffer.
-class TcpTransport {
- public:
-  explicit TcpTransport(tcp::socket socket) : socket_(std::move(socket)) {
-    beast::error_code ec;
-    socket_.non_blocking(true, ec);
-  }
-  auto get_executor() { return socket_.get_executor(); }
-
-  // What the kernel takes now; would_block: nothing.
-  std::size_t write_now(const std::vector<asio::const_buffer>& buffers, beast::error_code& ec) {
-    return socket_.write_some(buffers, ec);
-  }
-  template <class Handler>
-  void async_write(const std::vector<asio::const_buffer>& buffers, Handler&& done) {
-    asio::async_write(socket_, buffers, std::forward<Handler>(done));
-  }
-  // done(ec, data, size): `size` bytes at `data`, valid while it runs.
-  template <class Handler>
-  void async_read(Handler done) {
-    socket_.async_wait(tcp::socket::wait_read, [this, done = std::move(done)](beast::error_code ec) mutable {
-      if (ec) return done(ec, nullptr, 0);
-      char* scratch = scratch_buffer();
-      const std::size_t n = socket_.read_some(asio::buffer(scratch, kScratchSize), ec);
-      if (would_block(ec)) return async_read(std::move(done));
-      done(ec, scratch, n);
-    });
-  }
-  void shutdown_send() {
-    beast::error_code ec;
-    socket_.shutdown(tcp::socket::shutdown_send, ec);
-  }
-  void close(bool /*notify*/) {
-    beast::error_code ec;
-    socket_.close(ec);
-  }
-
- private:
-  tcp::socket socket_;
-};
-
-// The bytes under a WebSocket, TLS.
-class TlsTransport {
- public:
-  explicit TlsTransport(TlsStream stream) : stream_(std::move(stream)) {}
-  auto get_executor() { return stream_.get_executor(); }
-
-  std::size_t write_now(const std::vector<asio::const_buffer>&, beast::error_code& ec) {
-    ec = asio::error::would_block;  // a TLS write cannot be tried and given up: always asynchronous
-    return 0;
-  }
-  template <class Handler>
-  void async_write(const std::vector<asio::const_buffer>& buffers, Handler&& done) {
-    asio::async_write(stream_, buffers, std::forward<Handler>(done));
-  }
-  template <class Handler>
-  void async_read(Handler done) {
-    if (!buffer_) buffer_ = std::make_unique<char[]>(kReadSize);
-    stream_.async_read_some(asio::buffer(buffer_.get(), kReadSize),
-                            [this, done = std::move(done)](beast::error_code ec, std::size_t n) mutable {
-                              done(ec, buffer_.get(), n);
-                            });
-  }
-  // Our close frame is out: nothing at the TLS level, whose close_notify
-  // would end the reading of the peer's close frame too.
-  void shutdown_send() {}
-  void close(bool notify) { stream_.close(notify); }
-
- private:
-  // Decrypted bytes land here. Small: asio::ssl and OpenSSL already hold
-  // ~68 KB of record buffers per connection, and a larger record is simply
-  // read in several pieces.
-  static constexpr std::size_t kReadSize = 4096;
-  TlsStream stream_;
-  std::unique_ptr<char[]> buffer_;
-};
 
 template <class Transport>
 class WsSession final : public WsPort, public Closable, public std::enable_shared_from_this<WsSession<Transport>> {
