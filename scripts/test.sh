@@ -17,6 +17,14 @@ cmake --build build -j "$JOBS"
 echo "== ctest"
 ctest --test-dir build --output-on-failure -j "$JOBS" --timeout 300
 
+# The deterministic simulation, past ctest's seeds 1-200 (src/sim/README.md):
+# ~100 s of one core for 2,000. SIM_SEEDS=0 skips it.
+SIM_SEEDS="${SIM_SEEDS:-2000}"
+if [ "$SIM_SEEDS" -gt 0 ]; then
+  echo "== simulator: $SIM_SEEDS seeds"
+  ./build/src/sim/scansync-sim --seeds "201-$((200 + SIM_SEEDS))" | tail -n 20
+fi
+
 echo "== everything again under ASan + UBSan (the gateway the e2e suites start included)"
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSCANSYNC_CORE_ONLY=OFF -DSCANSYNC_SANITIZE=ON >/dev/null
 cmake --build build-asan -j "$JOBS"

@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/usage.h"
 #include "store/new_epoch.h"
 
 namespace scansync::cli {
@@ -68,11 +69,8 @@ void register_db(CLI::App& app) {
   auto* file = cmd->add_option("--db", o->db, "The database file itself");
   data->excludes(file);
   file->excludes(data);
-  cmd->callback([o] {
-    if (o->data_dir.empty() && o->db.empty()) {
-      std::fprintf(stderr, "scansync db new-epoch: --data DIR or --db FILE is required\n");
-      return set_exit_code(2);
-    }
+  cmd->callback([cmd, o] {
+    if (o->data_dir.empty() && o->db.empty()) return set_exit_code(usage_error(*cmd, "--data DIR or --db FILE is required"));
     set_exit_code(run_new_epoch(*o));
   });
 }

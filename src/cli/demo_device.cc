@@ -33,7 +33,8 @@ sigset_t stop_signals() {
 }  // namespace
 
 Result<std::unique_ptr<DemoDevice>> DemoDevice::open(const std::filesystem::path& dir, const std::string& url,
-                                                     const std::string& user, const std::string& secret) {
+                                                     const std::string& user, const std::string& secret,
+                                                     ScannedListener on_scanned) {
   device::DeviceClientOptions options;
   options.url = url;
   options.tokens = [user, secret] { return mint_token(user, secret); };
@@ -41,7 +42,7 @@ Result<std::unique_ptr<DemoDevice>> DemoDevice::open(const std::filesystem::path
   options.user = user;
   auto made = device::DeviceClient::open(std::move(options));
   if (!made) return made.error();
-  auto self = std::unique_ptr<DemoDevice>(new DemoDevice(std::move(*made)));
+  auto self = std::unique_ptr<DemoDevice>(new DemoDevice(std::move(*made), std::move(on_scanned)));
   // Subscribed after construction: the listener runs on the client's thread
   // and must see a complete object.
   self->client_->sync().subscribe([raw = self.get()](const device::SyncState& s) {
@@ -52,7 +53,8 @@ Result<std::unique_ptr<DemoDevice>> DemoDevice::open(const std::filesystem::path
   return self;
 }
 
-DemoDevice::DemoDevice(std::unique_ptr<device::DeviceClient> client) : client_(std::move(client)) {}
+DemoDevice::DemoDevice(std::unique_ptr<device::DeviceClient> client, ScannedListener on_scanned)
+    : client_(std::move(client)), on_scanned_(std::move(on_scanned)) {}
 
 DemoDevice::~DemoDevice() { close(); }
 
@@ -62,9 +64,11 @@ void DemoDevice::close() {
 
 bool DemoDevice::scan_sample() {
   const Sample& sample = kSamples[scanned_++ % std::size(kSamples)];
+  if (on_scanned_) on_scanned_(sample.code);
   auto made = client_->scan(sample.code, sample.format);
   if (!made) {
     print_line({{"type", "error"}, {"device", "demo-device"}, {"what", "scan"}, {"message", made.error().message()}});
+    say("demo-device could not scan " + std::string(sample.code) + ": " + made.error().message());
     return false;
   }
   print_line({{"type", "scanned"}, {"device", "demo-device"}, {"id", made->id}, {"code", made->code},
@@ -86,13 +90,20 @@ void serve(DemoDevice& device, const std::string& page_link, std::chrono::second
   print_line({{"type", "serving"},
               {"page", page_link},
               {"note", "the demo device scans every " + std::to_string(every.count()) + " s; Ctrl-C stops"}});
-  std::fprintf(stderr, "\nscansync demo: open %s in a browser; Ctrl-C stops\n\n", page_link.c_str());
+  if (json_output()) {
+    std::fprintf(stderr, "\nscansync demo: open %s in a browser; Ctrl-C stops\n\n", page_link.c_str());
+  }
+  say("");
+  say("the web page: " + page_link);
+  say("(open it in a browser: it shows each scan as it arrives; the demo device scans every " +
+      std::to_string(every.count()) + " s; Ctrl-C stops)");
   const sigset_t set = stop_signals();
   const timespec wait{static_cast<std::time_t>(every.count()), 0};
   for (;;) {
     const int sig = sigtimedwait(&set, nullptr, &wait);
     if (sig == SIGINT || sig == SIGTERM) {
       print_line({{"type", "stopping"}, {"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
+      say(std::string("stopping (") + (sig == SIGINT ? "SIGINT" : "SIGTERM") + ")");
       return;
     }
     // Timed out: the next scan. (EINTR, another signal's handler: wait on.)

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -17,10 +18,15 @@ namespace scansync::cli {
 
 class DemoDevice {
  public:
+  // Called with a sample's code just before it is scanned (so before anyone
+  // can receive it): the demo times its way to the watcher.
+  using ScannedListener = std::function<void(const std::string& code)>;
+
   // Opens `dir`/demo-device.db and connects to `url` as `user`, with a
   // token freshly signed with `secret` at every (re)connect.
   static Result<std::unique_ptr<DemoDevice>> open(const std::filesystem::path& dir, const std::string& url,
-                                                  const std::string& user, const std::string& secret);
+                                                  const std::string& user, const std::string& secret,
+                                                  ScannedListener on_scanned);
   ~DemoDevice();  // close()
 
   // Scans the next sample code (stored, then sent); prints a "scanned" line.
@@ -31,8 +37,9 @@ class DemoDevice {
   void close();
 
  private:
-  explicit DemoDevice(std::unique_ptr<device::DeviceClient> client);
+  DemoDevice(std::unique_ptr<device::DeviceClient> client, ScannedListener on_scanned);
   std::unique_ptr<device::DeviceClient> client_;
+  ScannedListener on_scanned_;
   std::mutex mu_;
   std::condition_variable changed_;
   device::SyncState sync_;

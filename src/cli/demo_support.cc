@@ -14,25 +14,63 @@
 
 namespace scansync::cli {
 
-void print_line(const Line& line) {
+namespace {
+
+DemoOutput g_output = DemoOutput::sentences;  // set once, before any thread starts
+
+void write_line(const std::string& text) {
   static std::mutex mu;
-  const std::string text = line.dump() + "\n";
   std::lock_guard lock(mu);
   std::fwrite(text.data(), 1, text.size(), stdout);
+  std::fputc('\n', stdout);
   std::fflush(stdout);
 }
 
-void print_status(const std::string& device, const client::StatusInfo& s) {
+}  // namespace
+
+void set_output(DemoOutput output) { g_output = output; }
+bool json_output() { return g_output == DemoOutput::json_lines; }
+
+void print_line(const Line& line) {
+  if (json_output()) write_line(line.dump());
+}
+
+void say(const std::string& text) {
+  if (!json_output()) write_line(text);
+}
+
+void print_status(const std::string& device, const client::StatusInfo& s, const std::string& spoken) {
   Line line = {{"type", "status"}, {"device", device}, {"status", std::string(client::to_string(s.status))}};
+  const std::string& name = spoken.empty() ? device : spoken;
+  const std::string reason(client::to_string(s.reason));
   if (s.status == client::Status::reconnecting) {
     line["attempt"] = s.attempt;
     line["delayMs"] = s.next_delay.count();
+    say(name + " reconnecting (attempt " + std::to_string(s.attempt) + ", in " +
+        std::to_string(s.next_delay.count()) + " ms)");
   }
-  if (s.status == client::Status::disconnected) line["reason"] = std::string(client::to_string(s.reason));
+  if (s.status == client::Status::disconnected) {
+    line["reason"] = reason;
+    if (s.reason == client::DisconnectReason::offline) {
+      say(name + " is offline");
+    } else if (s.reason != client::DisconnectReason::none) {
+      say(name + " disconnected (" + reason + ")");
+    }
+  }
+  if (s.status == client::Status::connected) say(name + " connected");
   print_line(line);
 }
 
-void step(const std::string& what) { print_line({{"type", "step"}, {"what", what}}); }
+void step(const std::string& what) {
+  print_line({{"type", "step"}, {"what", what}});
+  say("— " + what);
+}
+
+std::string ms_text(double ms) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f ms", ms);
+  return text;
+}
 
 int fail(const std::string& what, const std::string& message) {
   std::fprintf(stderr, "scansync %s: %s\n", what.c_str(), message.c_str());

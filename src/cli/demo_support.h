@@ -18,12 +18,24 @@
 
 namespace scansync::cli {
 
-// One JSON line on stdout, flushed (the output is usually a pipe). Thread-safe.
+// What the demo prints on stdout: sentences for a person (the default), or
+// with --json one JSON line per event, which tests and scripts read. Every
+// event is handed to both print_line and say; the output chosen prints it.
+enum class DemoOutput { sentences, json_lines };
+void set_output(DemoOutput output);  // before any thread starts
+bool json_output();
+
+// One JSON line on stdout (json_lines only), flushed: the output is usually a pipe. Thread-safe.
 using Line = nlohmann::ordered_json;  // keys in the order written: "type" first
 void print_line(const Line& line);
-void print_status(const std::string& device, const client::StatusInfo& s);
+// One sentence on stdout (sentences only), flushed. Thread-safe.
+void say(const std::string& text);
+// `device` names it in the JSON line, `spoken` (default: the same) in the sentence.
+void print_status(const std::string& device, const client::StatusInfo& s, const std::string& spoken = {});
 void step(const std::string& what);
-// Prints `what: message` on stderr and returns exit code 2.
+// "4.2 ms", for sentences.
+std::string ms_text(double ms);
+// Prints `scansync what: message` on stderr and returns exit code 1.
 int fail(const std::string& what, const std::string& message);
 
 // `dir` when given (created if absent), else a fresh folder under the system temp dir.

@@ -10,8 +10,9 @@
 //   {"type":"error","code":"...","message":"..."}
 // EOF on stdin is quit.
 //
-// Exit codes: 0 after quit (or EOF, SIGINT, SIGTERM), 2 bad arguments or a
-// database that is not this device's (the file is left untouched).
+// Exit codes: 0 after quit (or EOF, SIGINT, SIGTERM); 1 the database could
+// not be opened (corrupt, or not this device's: the file is left untouched);
+// 2 bad arguments.
 #include <unistd.h>
 
 #include <csignal>
@@ -25,6 +26,7 @@
 
 #include "auth/base64url.h"
 #include "cli/commands.h"
+#include "cli/usage.h"
 #include "scansync/device/device_client.h"
 #include "scansync/device/network_monitor.h"
 
@@ -134,16 +136,13 @@ bool run_command(const std::string& text, Output& out, sd::DeviceClient& device)
   return true;
 }
 
-int run_device(const DeviceOptions& o) {
+int run_device(const CLI::App& cmd, const DeviceOptions& o) {
   sd::DeviceClientOptions options;
   options.url = o.url;
   options.tokens = [token = o.token] { return token; };
   options.db_file = o.db;
   options.user = o.user.empty() ? token_subject(o.token) : o.user;
-  if (options.user.empty()) {
-    std::fprintf(stderr, "scansync device: no --user and the token names no sub\n");
-    return 2;
-  }
+  if (options.user.empty()) return usage_error(cmd, "no --user, and the token names no sub");
   options.core.backoff.initial = sc::Millis(o.backoff_initial_ms);
   options.core.backoff.max_attempts = 1000000;  // a phone never gives up
   options.background_grace = std::chrono::milliseconds(o.background_grace_ms);
@@ -223,7 +222,7 @@ void register_device(CLI::App& app) {
                   "manual: only the offline/online commands; auto: also follow the kernel's default routes (netlink)")
       ->check(CLI::IsMember({"manual", "auto"}))
       ->capture_default_str();
-  cmd->callback([o] { set_exit_code(run_device(*o)); });
+  cmd->callback([cmd, o] { set_exit_code(run_device(*cmd, *o)); });
 }
 
 }  // namespace scansync::cli

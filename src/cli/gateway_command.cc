@@ -8,14 +8,15 @@
 //                    [--max-connections N] [--write-timeout MS] [--max-pending-handshakes N]
 //                    [--max-pending-per-address N] [--max-scans-per-user N] [--max-token-ttl 30d]
 //                    [--durability full|normal] [--cors-origin ORIGIN]... [--web-root DIR]
+//                    [--tls-cert FILE --tls-key FILE]
 //
 // Once listening it prints exactly one JSON line on stdout,
 // {"type":"listening","host":"127.0.0.1","port":N} (--port 0 picks a free
-// port; tests read the port from this line). Logs go to stderr, one JSON
+// port; tests read the port from this line), ending ,"tls":true with TLS. Logs go to stderr, one JSON
 // object per line. SIGINT/SIGTERM: every socket is disconnected, the database
 // closed, exit 0. SIGHUP/SIGUSR1/SIGUSR2 are logged and ignored; SIGPIPE is
-// ignored. Exit 1: the database, the secret, the API key file or the address failed;
-// 2: bad arguments.
+// ignored. Exit 1: the database, the secret, the API key file, the TLS files or
+// the address failed; 2: bad arguments.
 #include <malloc.h>
 #include <sys/resource.h>
 
@@ -36,7 +37,9 @@
 #include "auth/token_ttl.h"
 #include "cli/commands.h"
 #include "cli/gateway_parts.h"
+#include "cli/option_checks.h"
 #include "gateway/cors_policy.h"
+#include "gateway/tls_context.h"
 #include "scansync/auth/jwt.h"
 #include "scansync/gateway/gateway.h"
 #include "store/data_dir_lock.h"
@@ -75,6 +78,7 @@ struct GatewayCliOptions {
   std::string durability = "full";
   std::vector<std::string> cors_origins;
   std::string web_root;  // empty: <exe dir>/../share/scansync/web, then the build tree's web/
+  std::string tls_cert, tls_key;  // both or neither (CLI11 checks)
   bool conformance = false;
 };
 
@@ -152,6 +156,16 @@ int run_gateway(const GatewayCliOptions& o) {
       return 2;
     }
     g.web_root = o.web_root;
+  }
+  if (!o.tls_cert.empty()) {
+    // Here, for a message naming the file; start() loads them again.
+    std::string why;
+    if (auto tls = gateway::TlsContext::load(o.tls_cert, o.tls_key, &why); !tls) {
+      log_error("tls", why);
+      return 1;
+    }
+    g.tls_cert_file = o.tls_cert;
+    g.tls_key_file = o.tls_key;
   }
   raise_descriptor_limit();
   g.max_connections = o.max_connections;  // 0: sized from the (raised) limit
@@ -255,8 +269,9 @@ int run_gateway(const GatewayCliOptions& o) {
   // Only now: a supervisor that signals the moment it reads this line must
   // find the handlers installed (a SIGTERM before them killed the process).
   // Key order matters to readers that match the line: ordered_json keeps it.
-  std::cout << nlohmann::ordered_json{{"type", "listening"}, {"host", o.host}, {"port", gateway.port()}}.dump()
-            << std::endl;
+  nlohmann::ordered_json listening{{"type", "listening"}, {"host", o.host}, {"port", gateway.port()}};
+  if (!o.tls_cert.empty()) listening["tls"] = true;
+  std::cout << listening.dump() << std::endl;
   io.run();
   gw->reset();  // closes what is left before the io_context goes
   log_line(R"({"type":"stopped"})");
@@ -322,6 +337,7 @@ void register_gateway(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--max-token-ttl", o->max_token_ttl,
                   "Refuse tokens that live longer than this (exp - iat or exp - now; 30s, 15m, 12h, 30d; 0: no cap)")
+      ->check(duration_check(/*zero_means_no_cap=*/true))
       ->capture_default_str();
   cmd->add_option("--durability", o->durability,
                   "full: sync the WAL before acking (survives power loss); normal: survives a killed process")
@@ -332,10 +348,19 @@ void register_gateway(CLI::App& app) {
                   "polling and REST, the WebSocket Origin check; repeatable; * allows any origin without credentials "
                   "(default: none)")
       ->expected(1)
-      ->take_all();
+      ->take_all()
+      ->check(origin_check());
   cmd->add_option("--web-root", o->web_root,
                   "Folder whose files are served at / (default: <exe dir>/../share/scansync/web, "
-                  "then the build tree's web/)");
+                  "then the build tree's web/)")
+      ->check(folder_check());
+  auto* tls_cert = cmd->add_option("--tls-cert", o->tls_cert,
+                                   "Serve HTTPS and WSS: PEM certificate, then any intermediates (needs --tls-key)")
+                       ->type_name("FILE");
+  auto* tls_key = cmd->add_option("--tls-key", o->tls_key, "PEM private key of --tls-cert (no passphrase)")
+                      ->type_name("FILE");
+  tls_cert->needs(tls_key);
+  tls_key->needs(tls_cert);
   cmd->add_flag("--conformance", o->conformance,
                 "Behave like the reference servers of the protocol test suites (no JWT, no database)");
   cmd->callback([o] { set_exit_code(run_gateway(*o)); });

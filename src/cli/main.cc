@@ -5,16 +5,18 @@
 // message on stderr says why); 2 a usage error: one line naming the mistake,
 // then the usage; `watch` adds 3 (unauthorized) and 4 (gave up). CLI11's own codes (104 for extras, 106 for a missing
 // subcommand, 109 for a bad value, …) never reach the shell.
+//
+// Options also come from the environment and, for the gateway, a config
+// file (config_sources.h), installed once every subcommand is registered.
 #include <CLI/CLI.hpp>
 
-#include <cstdio>
 #include <string>
 
 #include "cli/commands.h"
+#include "cli/config_sources.h"
+#include "cli/usage.h"
 
 namespace {
-
-constexpr int kUsageError = 2;
 
 // The deepest subcommand the user named (the one whose usage to show).
 const CLI::App& named_command(const CLI::App& app) {
@@ -26,30 +28,17 @@ const CLI::App& named_command(const CLI::App& app) {
   }
 }
 
-std::string command_path(const CLI::App& app) {
-  std::string path = app.get_name();
-  for (const CLI::App* p = app.get_parent(); p; p = p->get_parent()) path = p->get_name() + " " + path;
-  return path;
-}
-
-int usage_error(const CLI::App& app, const CLI::ParseError& e, int argc, char** argv) {
+int report(const CLI::App& app, const CLI::ParseError& e) {
   const CLI::App& at = named_command(app);
   std::string message = e.what();
-  // A first word that is not an option and not a subcommand: say so plainly
-  // (CLI11 would report "The following arguments were not expected").
-  if (&at == &app && argc > 1 && argv[1][0] != '-') {
-    message = std::string("unknown subcommand '") + argv[1] + "'";
+  // A word where a subcommand was expected, that is neither an option nor a
+  // subcommand: say so plainly (CLI11 says "A subcommand is required" or
+  // "The following arguments were not expected").
+  const std::vector<std::string> left = app.remaining(true);
+  if (at.get_require_subcommand_min() > 0 && !left.empty() && !left.front().empty() && left.front()[0] != '-') {
+    message = "unknown subcommand '" + left.front() + "'";
   }
-  std::fprintf(stderr, "scansync: %s\n", message.c_str());
-  const std::string path = command_path(at);
-  if (&at == &app) {
-    std::fprintf(stderr, "usage: scansync SUBCOMMAND [OPTIONS]   (subcommands: watch, gateway, token, demo, device, db, api-key;"
-                         " scansync --help)\n");
-  } else {
-    const char* shape = at.get_require_subcommand_min() > 0 ? "SUBCOMMAND [OPTIONS]" : "[OPTIONS]";
-    std::fprintf(stderr, "usage: %s %s   (%s --help)\n", path.c_str(), shape, path.c_str());
-  }
-  return kUsageError;
+  return scansync::cli::usage_error(at, message);
 }
 
 }  // namespace
@@ -57,7 +46,9 @@ int usage_error(const CLI::App& app, const CLI::ParseError& e, int argc, char** 
 int main(int argc, char** argv) {
   CLI::App app{"scansync: real-time scan sync (gateway, tools and clients)", "scansync"};
   app.set_version_flag("--version", "scansync " SCANSYNC_VERSION);
-  app.footer("Exit codes: 0 done; 1 the job failed (stderr says why); 2 usage error;"
+  app.footer("Every option can also be set as SCANSYNC_<OPTION> (SCANSYNC_PORT, SCANSYNC_JWT_SECRET_FILE);"
+             " the command line wins. gateway also reads --config FILE.\n"
+             "Exit codes: 0 done; 1 the job failed (stderr says why); 2 usage error;"
              " watch only: 3 unauthorized, 4 gave up reconnecting.");
   app.require_subcommand(1);
   scansync::cli::register_watch(app);
@@ -67,12 +58,13 @@ int main(int argc, char** argv) {
   scansync::cli::register_device(app);
   scansync::cli::register_db(app);
   scansync::cli::register_api_key(app);
+  scansync::cli::install_config_sources(app, {"gateway"});
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
-    return app.exit(e);  // --help, --version: printed, exit 0
+    return app.exit(e);  // --help, --version, --print-config: printed, exit 0
   } catch (const CLI::ParseError& e) {
-    return usage_error(app, e, argc, argv);
+    return report(app, e);
   }
   return scansync::cli::exit_code();
 }

@@ -23,7 +23,9 @@
 
 #include "auth/token_ttl.h"
 #include "cli/commands.h"
+#include "cli/option_checks.h"
 #include "cli/token_check.h"
+#include "cli/usage.h"
 #include "scansync/auth/jwt.h"
 
 namespace scansync::cli {
@@ -104,15 +106,8 @@ std::int64_t now_unix_s() {
 
 int run_check(const TokenOptions& o) {
   auth::VerifierOptions v;
-  if (o.max_token_ttl != "0") {
-    auto cap = auth::parse_ttl_seconds(o.max_token_ttl);
-    if (!cap) {
-      std::cerr << "scansync token: bad --max-token-ttl '" << o.max_token_ttl
-                << "': use a duration like 30d, 12h, 15m, or 0 for no cap\n";
-      return 2;
-    }
-    v.max_lifetime_s = *cap;
-  }
+  // Both durations passed duration_check when parsed.
+  if (o.max_token_ttl != "0") v.max_lifetime_s = auth::parse_ttl_seconds(o.max_token_ttl).value_or(0);
   auto secret = resolve_secret(o, /*may_create=*/false);
   if (!secret) return 1;
   v.secret = *secret;
@@ -123,18 +118,11 @@ int run_check(const TokenOptions& o) {
   return verdict.valid ? 0 : 1;
 }
 
-int run_token(const TokenOptions& o, bool checking) {
+int run_token(const CLI::App& cmd, const TokenOptions& o, bool checking) {
   if (checking) return run_check(o);
-  if (o.user.empty()) {
-    std::cerr << "scansync token: --user is required (the token's sub), or --check TOKEN\n";
-    return 2;
-  }
+  if (o.user.empty()) return usage_error(cmd, "--user is required (the token's sub), or --check TOKEN");
   const auto ttl = auth::parse_ttl_seconds(o.ttl);
-  if (!ttl) {
-    std::cerr << "scansync token: bad --ttl '" << o.ttl
-              << "': use a positive number with a unit s, m, h or d (30s, 15m, 1h, 7d), at most 10 years\n";
-    return 2;
-  }
+  if (!ttl) return usage_error(cmd, "--ttl: '" + o.ttl + "' is not a duration");
   auto secret = resolve_secret(o, /*may_create=*/true);
   if (!secret) return 1;
 
@@ -155,7 +143,8 @@ void register_token(CLI::App& app) {
   auto opts = std::make_shared<TokenOptions>();
   CLI::App* cmd = app.add_subcommand("token", "Print a signed JWT (HS256) for a user, or --check one");
   CLI::Option* user = cmd->add_option("--user", opts->user, "User id (the token's sub)");
-  CLI::Option* ttl = cmd->add_option("--ttl", opts->ttl, "Lifetime: 30s, 15m, 1h, 7d (default 1h)");
+  CLI::Option* ttl = cmd->add_option("--ttl", opts->ttl, "Lifetime: 30s, 15m, 1h, 7d (default 1h)")
+                        ->check(duration_check(/*zero_means_no_cap=*/false));
   CLI::Option* data = cmd->add_option(
       "--data", opts->data_dir, "Data dir holding jwt-secret (default ./scansync-data; created, and said so, if absent)");
   CLI::Option* file = cmd->add_option("--jwt-secret-file", opts->secret_file, "File holding the HS256 secret");
@@ -166,11 +155,12 @@ void register_token(CLI::App& app) {
       "--check", opts->check,
       "Verify TOKEN as the gateway does (signature, exp, nbf, iss/aud, lifetime); print its claims as JSON; exit 1 if refused");
   CLI::Option* cap = cmd->add_option("--max-token-ttl", opts->max_token_ttl,
-                                     "--check: the longest lifetime accepted, as the gateway's flag (default 30d; 0: no cap)");
+                                     "--check: the longest lifetime accepted, as the gateway's flag (default 30d; 0: no cap)")
+                         ->check(duration_check(/*zero_means_no_cap=*/true));
   check->excludes(user)->excludes(ttl);
   cap->needs(check);
   cmd->footer("Exit codes: 0 printed (--check: valid); 1 no secret, or --check refused the token; 2 usage error.");
-  cmd->callback([opts, check] { set_exit_code(run_token(*opts, check->count() > 0)); });
+  cmd->callback([cmd, opts, check] { set_exit_code(run_token(*cmd, *opts, check->count() > 0)); });
 }
 
 }  // namespace scansync::cli

@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/usage.h"
 #include "scansync/client/native_client.h"
 #include "scansync/client/scan_feed.h"
 
@@ -108,11 +109,8 @@ sc::TokenProvider token_provider(const WatchOptions& o) {
   };
 }
 
-int run_watch(const WatchOptions& o) {
-  if (o.token.empty() == o.token_file.empty()) {
-    std::fprintf(stderr, "scansync watch: give exactly one of --token and --token-file\n");
-    return 2;
-  }
+int run_watch(const CLI::App& cmd, const WatchOptions& o) {
+  if (o.token.empty() == o.token_file.empty()) return usage_error(cmd, "give exactly one of --token and --token-file");
   boost::asio::io_context io;
   sc::NativeClientOptions options;
   options.url = o.url;
@@ -126,10 +124,7 @@ int run_watch(const WatchOptions& o) {
     std::fprintf(stderr, "scansync watch: WARNING: TLS certificate verification is OFF\n");
   }
   auto made = sc::NativeClient::create(io, std::move(options));
-  if (!made) {
-    std::fprintf(stderr, "scansync watch: %s: %s\n", o.url.c_str(), made.error().message().c_str());
-    return 2;
-  }
+  if (!made) return usage_error(cmd, o.url + ": " + made.error().message());
   auto client = std::move(*made);
 
   Printer out(o.json_lines);
@@ -206,8 +201,8 @@ void register_watch(CLI::App& app) {
   auto o = std::make_shared<WatchOptions>();
   auto* cmd = app.add_subcommand("watch", "Connect as a user and print status changes and scan events");
   cmd->add_option("--url", o->url, "Gateway URL: ws://, wss://, http:// or https://host[:port][/path]")->required();
-  cmd->add_option("--token", o->token, "JWT (HS256) of the user");
-  cmd->add_option("--token-file", o->token_file, "File holding the JWT, re-read at every (re)connect");
+  auto* token = cmd->add_option("--token", o->token, "JWT (HS256) of the user");
+  token->excludes(cmd->add_option("--token-file", o->token_file, "File holding the JWT, re-read at every (re)connect"));
   cmd->add_flag("--json", o->json_lines, "Print JSON lines");
   cmd->add_option("--ca-file", o->ca_file, "PEM file of CA certificates to trust (in addition to the system store)");
   cmd->add_flag("--insecure-skip-verify-dangerous", o->insecure_skip_verify_dangerous,
@@ -218,7 +213,7 @@ void register_watch(CLI::App& app) {
       ->check(CLI::PositiveNumber);
   cmd->add_option("--ack-timeout-ms", o->ack_timeout_ms, "How long to wait for an ack (room:join, sync:since)")
       ->check(CLI::PositiveNumber);
-  cmd->callback([o] { set_exit_code(run_watch(*o)); });
+  cmd->callback([cmd, o] { set_exit_code(run_watch(*cmd, *o)); });
 }
 
 }  // namespace scansync::cli

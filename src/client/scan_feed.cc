@@ -63,8 +63,13 @@ void ScanFeed::live(std::string_view event, std::string_view data) {
   std::int64_t cursor = last_seq_;
   std::vector<ScanChange> batch;
   collect(op, data, &cursor, batch);
-  // A refusal leaves the cursor: the next live event sees the gap.
-  if (!batch.empty()) deliver(std::move(batch), cursor, epoch_);
+  // A refusal leaves the cursor: the next live event sees the gap. Told to
+  // the host too ("apply_failed"), which catches up again later: when no
+  // other event comes, nothing else would bring this one back (found by
+  // scansync-sim, seed 35: a device stayed one scan behind for good).
+  if (!batch.empty() && !deliver(std::move(batch), cursor, epoch_)) {
+    fail("apply_failed", "the change at seq " + std::to_string(cursor) + " was not applied");
+  }
 }
 
 void ScanFeed::request() {
@@ -77,9 +82,16 @@ void ScanFeed::request() {
 
 void ScanFeed::on_page(std::error_code ec, const std::vector<std::string_view>& reply, std::uint64_t session) {
   if (session != session_) return;
-  // No answer (the connection went, or a server without sync:since): the
-  // next connect catches up again; meanwhile live events flow.
-  if (ec || reply.empty()) return finish(Ending::failed);
+  // No answer. The connection went: the next connect catches up again.
+  // Otherwise (no ack in time on a slow link that stays up) the host is
+  // told, like for an error answer, so that it can try again: nothing else
+  // would until the next connect (found by scansync-sim).
+  if (ec || reply.empty()) {
+    if (ec != errc::connection_lost && ec != errc::closed) {
+      fail("sync_failed", "sync:since: " + (ec ? ec.message() : std::string("no answer")));
+    }
+    return finish(Ending::failed);
+  }
   const std::string_view page = reply.front();
   if (json_object::find_bool(page, "ok") != true) {
     const std::string error = json_object::find_string(page, "error").value_or("malformed answer");
@@ -175,14 +187,18 @@ void ScanFeed::finish(Ending ending) {
   std::size_t used = 0;
   for (; used < held.size(); ++used) {
     const auto seq = json_object::find_int(held[used].data, "seq");
-    // After a catch-up, a gap means changes went by unseen: applying past
-    // it would move the cursor over them. Without one (the server did not
-    // answer) live events flow as they come, as before the catch-up.
-    if (ending == Ending::caught_up && seq && *seq > cursor + 1) break;
+    // A gap means changes went by unseen: applying past it would move the
+    // cursor over them for good (every later catch-up starts above them).
+    // That holds when the catch-up failed too (a lost answer right after a
+    // history reset left the cursor at 0 below a held live event).
+    if (seq && *seq > cursor + 1) break;
     collect(held[used].op, held[used].data, &cursor, batch);
   }
   if (!batch.empty() && !deliver(std::move(batch), cursor, epoch_)) return;
-  if (used < held.size()) {
+  // No answer: the events past the gap are dropped, not fetched at once
+  // (the server did not answer); the next connect's catch-up, or the gap
+  // the next live event shows, brings them.
+  if (used < held.size() && ending == Ending::caught_up) {
     // Fetch what lies in the gap, then the rest of the held events.
     held_.assign(std::make_move_iterator(held.begin() + static_cast<std::ptrdiff_t>(used)),
                  std::make_move_iterator(held.end()));

@@ -115,6 +115,25 @@ TEST_F(ScanFeedTest, AnErrorOrMalformedPageEndsTheCatchUpAndReleasesHeldEvents) 
   EXPECT_EQ(errors.size(), 3u);
 }
 
+// Found by scansync-sim (seed 193): after a history reset the cursor is 0;
+// the refetch's answer was lost (ack timeout) while a live event of seq 10
+// was held. Releasing it moved the cursor to 10 and seqs 1..9 were never
+// fetched again.
+TEST_F(ScanFeedTest, AFailedCatchUpNeverAppliesHeldEventsPastAGap) {
+  feed.catch_up();
+  feed.live("scan:created", scan(10, "j"));
+  ASSERT_EQ(sent.size(), 1u);
+  auto ack = std::move(sent.back().ack);
+  ack(make_error_code(errc::ack_timeout), {});
+  EXPECT_FALSE(feed.catching_up());
+  EXPECT_TRUE(changes.empty());
+  EXPECT_EQ(feed.last_seq(), 0);
+  feed.live("scan:created", scan(11, "k"));  // the gap shows: fetched first
+  EXPECT_TRUE(feed.catching_up());
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(sent[1].args, R"([{"seq":0,"limit":500}])");
+}
+
 TEST_F(ScanFeedTest, AStaleAnswerFromAnEarlierCatchUpIsIgnored) {
   feed.catch_up();
   auto stale = std::move(sent.back().ack);
@@ -232,12 +251,29 @@ TEST_F(ScanFeedBatchTest, ARefusedLiveEventLeavesTheCursorAndALaterCatchUpBrings
   refuse = true;
   feed->live("scan:created", scan(1, "a"));
   EXPECT_EQ(feed->last_seq(), 0);
+  EXPECT_EQ(errors, (std::vector<std::string>{"apply_failed"}));  // the host catches up again later
   refuse = false;
   feed->live("scan:created", scan(2, "b"));  // a gap now: catch up first
   ASSERT_EQ(sent.size(), 2u);
   EXPECT_EQ(sent.back().args, R"([{"seq":0,"limit":500}])");
   answer(page_of({scan(1, "a")}, 2, false));
   EXPECT_EQ(all_seqs(), (std::vector<std::int64_t>{1, 2}));
+}
+
+// Found by scansync-sim (seed 41): a catch-up whose answer did not come in
+// time, on a connection that stayed up, ended silently; nothing started
+// another, and the device never saw the history reset behind it.
+TEST_F(ScanFeedBatchTest, NoAnswerInTimeIsReportedButALostConnectionIsNot) {
+  make();
+  feed->catch_up();
+  auto ack = std::move(sent.back().ack);
+  ack(make_error_code(errc::ack_timeout), {});
+  EXPECT_EQ(errors, (std::vector<std::string>{"sync_failed"}));
+  EXPECT_FALSE(feed->catching_up());
+  feed->catch_up();
+  ack = std::move(sent.back().ack);
+  ack(make_error_code(errc::connection_lost), {});  // the next connect catches up
+  EXPECT_EQ(errors.size(), 1u);
 }
 
 TEST_F(ScanFeedBatchTest, HeldEventsAreReleasedAsOneBatchUpToAGap) {

@@ -1,6 +1,8 @@
 #pragma once
 // Shared by the two Boost.Beast translation units (http_session.cc,
-// ws_session.cc): keep Beast out of every other file.
+// ws_session.cc): keep Beast out of every other file. Each serves a plain
+// connection and a TLS one (TlsStream) with the same code, a template on the
+// stream.
 #include <memory>
 
 #include <boost/beast/core.hpp>
@@ -8,6 +10,7 @@
 
 #include "gateway/engine_request.h"
 #include "gateway/gateway_impl.h"
+#include "gateway/tls_stream.h"
 
 namespace scansync::gateway {
 
@@ -19,6 +22,8 @@ using Request = http::request<http::string_body>;
 // path, once `route` (handshake, or upgrade of an existing session) passed.
 // `remote_address` counts a new session against the pending-handshake caps.
 void serve_websocket(const std::shared_ptr<Gateway::Impl>& impl, beast::tcp_stream stream, Request request,
+                     EngineRoute route, HandshakeInfo handshake, bool engine_only, std::string remote_address);
+void serve_websocket(const std::shared_ptr<Gateway::Impl>& impl, TlsStream stream, Request request,
                      EngineRoute route, HandshakeInfo handshake, bool engine_only, std::string remote_address);
 
 }  // namespace scansync::gateway

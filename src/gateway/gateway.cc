@@ -14,6 +14,7 @@
 #include "scans/sqlite_scan_repository.h"
 #include "store/scan_store.h"
 #include "gateway/sio_client.h"
+#include "gateway/tls_context.h"
 #include "scansync/proto/json_text.h"
 
 namespace scansync::gateway {
@@ -194,7 +195,11 @@ void Gateway::Impl::accept() {
       } else {
         boost::system::error_code ignored;
         socket.set_option(tcp::no_delay(true), ignored);
-        serve_http(self, std::move(socket));
+        if (self->tls) {
+          serve_tls(self, std::move(socket));
+        } else {
+          serve_http(self, std::move(socket));
+        }
       }
     }
     self->accept();
@@ -308,8 +313,21 @@ Result<std::shared_ptr<scans::ScanRepository>> open_sqlite_repository(Gateway::I
 Result<std::unique_ptr<Gateway>> Gateway::start(asio::io_context& io, GatewayOptions options) {
   auto cors = CorsPolicy::from(options.cors_origins);
   if (!cors) return cors.error();
+  std::shared_ptr<TlsContext> tls;
+  if (!options.tls_cert_file.empty() || !options.tls_key_file.empty()) {
+    std::string why;
+    auto loaded = TlsContext::load(options.tls_cert_file, options.tls_key_file, &why);
+    if (!loaded) {
+      if (options.log) {
+        options.log(R"({"type":"tls_unusable","detail":)" + json::quote(why) + "}");
+      }
+      return loaded.error();
+    }
+    tls = std::move(*loaded);
+  }
   auto impl = std::make_shared<Impl>(io, std::move(options));
   impl->cors = std::move(*cors);
+  impl->tls = std::move(tls);
   find_web_root(*impl);
   if (impl->opts.conformance) {
     impl->app = std::make_unique<ConformanceApp>();
@@ -369,7 +387,7 @@ Result<std::unique_ptr<Gateway>> Gateway::start(asio::io_context& io, GatewayOpt
   if (ec) return std::error_code(ec.value(), std::system_category());
   impl->bound_port = impl->acceptor.local_endpoint(ec).port();
   impl->accept();
-  impl->log("listening", impl->opts.host + ":" + std::to_string(impl->bound_port));
+  impl->log("listening", impl->opts.host + ":" + std::to_string(impl->bound_port) + (impl->tls ? " (TLS)" : ""));
   if (!impl->api_keys.empty()) {
     impl->log("api_keys", std::to_string(impl->api_keys.size()) + " server API key(s) accepted for REST");
   }

@@ -2,7 +2,8 @@
 // Internals shared by the gateway's translation units: Gateway::Impl (the
 // server state on the event loop), SessionHost (one Engine.IO session and its
 // transports), and the two ports through which a host reaches the Beast
-// adapters (http_session.cc, ws_session.cc) without including Beast.
+// adapters (http_session.cc, ws_session.cc) without including Beast or
+// OpenSSL (tls_stream.cc).
 //
 // Everything here runs on the gateway's single event-loop thread.
 #include <cstdint>
@@ -34,6 +35,8 @@ namespace scansync::gateway {
 
 class ScanApp;
 class SioClient;
+class TlsContext;
+class TlsStream;
 
 // A parked long-polling GET, waiting for something to send.
 class PollWaiter {
@@ -113,6 +116,8 @@ class Gateway::Impl : public std::enable_shared_from_this<Gateway::Impl> {
   CorsPolicy cors;            // from opts.cors_origins
   std::optional<WebRoot> web_root;  // none: the page is not served
   std::string web_unavailable;      // why web_root is none (for the 404 and the log)
+  std::shared_ptr<TlsContext> tls;  // none: plain HTTP and WebSocket
+  std::optional<TimePoint> last_tls_failure_log;
   std::size_t max_connections = 0;
   boost::asio::ip::tcp::acceptor acceptor;
   boost::asio::steady_timer accept_pause;  // out of descriptors: accepting resumes when it fires
@@ -159,8 +164,12 @@ class Gateway::Impl : public std::enable_shared_from_this<Gateway::Impl> {
   std::optional<TimePoint> last_refusal_log_;
 };
 
-// http_session.cc: serves one accepted TCP connection.
+// http_session.cc: serves one accepted TCP connection, or one whose TLS
+// handshake is done.
 void serve_http(const std::shared_ptr<Gateway::Impl>& impl, boost::asio::ip::tcp::socket socket);
+void serve_http(const std::shared_ptr<Gateway::Impl>& impl, TlsStream stream);
+// tls_stream.cc: the TLS handshake of an accepted connection, then serve_http.
+void serve_tls(const std::shared_ptr<Gateway::Impl>& impl, boost::asio::ip::tcp::socket socket);
 // The peer's address as the caps count it (IPv4-mapped IPv6 as IPv4).
 std::string remote_address_of(const boost::asio::ip::tcp::socket& socket);
 

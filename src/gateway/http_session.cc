@@ -2,9 +2,14 @@
 // Engine.IO long-polling transport, the REST API, /healthz, the web page's
 // files, or hands the connection to a WebSocket (ws_session.cc). CORS
 // headers come from the gateway's CorsPolicy, on every answer alike.
+//
+// The same session serves plain TCP (beast::tcp_stream) and TLS (TlsStream,
+// over a tcp_stream): the template differs only where TLS must, the
+// close_notify on closing and the watch of a parked poll.
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <type_traits>
 
 #include <boost/beast/websocket/rfc6455.hpp>
 
@@ -19,15 +24,25 @@ using tcp = asio::ip::tcp;
 
 constexpr auto kIdleTimeout = std::chrono::seconds(120);
 constexpr std::size_t kMinBodyLimit = 1 << 20;  // the REST API takes up to 1 MiB
+constexpr std::size_t kWatchChunk = 4096;        // TLS: what a parked poll's watch reads at a time
 
-class HttpSession final : public PollWaiter, public Closable, public std::enable_shared_from_this<HttpSession> {
+// The TCP layer: the socket, and the timeouts of every operation.
+beast::tcp_stream& tcp_of(beast::tcp_stream& stream) { return stream; }
+beast::tcp_stream& tcp_of(TlsStream& stream) { return stream.tcp_layer(); }
+
+template <class Stream>
+class HttpSession final : public PollWaiter,
+                          public Closable,
+                          public std::enable_shared_from_this<HttpSession<Stream>> {
  public:
-  HttpSession(std::shared_ptr<Gateway::Impl> impl, tcp::socket socket)
-      : impl_(std::move(impl)), remote_(remote_address_of(socket)), stream_(std::move(socket)) {}
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
+  HttpSession(std::shared_ptr<Gateway::Impl> impl, Stream stream)
+      : impl_(std::move(impl)), remote_(remote_address_of(tcp_of(stream).socket())), stream_(std::move(stream)) {}
   ~HttpSession() override { impl_->untrack(track_id_); }
 
   void run() {
-    track_id_ = impl_->track(weak_from_this());
+    track_id_ = impl_->track(this->weak_from_this());
     read();
   }
 
@@ -36,7 +51,7 @@ class HttpSession final : public PollWaiter, public Closable, public std::enable
     ++watch_gen_;
     parked_host_.reset();
     beast::error_code ec;
-    stream_.socket().cancel(ec);  // ends the abort watch
+    tcp_layer().socket().cancel(ec);  // ends the abort watch
     respond(200, "text/plain; charset=UTF-8", std::move(body));
   }
 
@@ -44,27 +59,34 @@ class HttpSession final : public PollWaiter, public Closable, public std::enable
     // Only idle keep-alive connections: a parked poll is answered by its
     // session's shutdown, a response being written finishes and closes.
     if (!reading_ || handed_off_) return;
+    if constexpr (kTls) return stream_.close(/*notify=*/true);
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-    stream_.close();
+    tcp_layer().socket().shutdown(tcp::socket::shutdown_both, ec);
+    tcp_layer().close();
   }
 
  private:
+  beast::tcp_stream& tcp_layer() { return tcp_of(stream_); }
+
   // The header first: how much body may follow depends on what it asks for.
   void read() {
+    if (watching_) {  // TLS: the abort watch's read ends first (complete() cancelled it)
+      read_after_watch_ = true;
+      return;
+    }
     parser_.emplace();
     parser_->header_limit(16 * 1024);
-    stream_.expires_after(kIdleTimeout);
+    tcp_layer().expires_after(kIdleTimeout);
     reading_ = true;
     http::async_read_header(stream_, buffer_, *parser_,
-                            [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
+                            [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
   }
 
   void on_header(beast::error_code ec) {
     if (ec) return on_read(ec);
     parser_->body_limit(body_limit(parser_->get()));
     http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+                     [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
   }
 
   // A polling POST may carry what its session accepts now (16 KB before the
@@ -123,7 +145,7 @@ class HttpSession final : public PollWaiter, public Closable, public std::enable
         }
         // req_ stays as it is until the answer is written: nothing is read meanwhile.
         return impl_->handle_api(req_.method_string(), req_.target(), credentials, req_.body(),
-                                 [self = shared_from_this()](HttpAnswer a) {
+                                 [self = this->shared_from_this()](HttpAnswer a) {
                                    self->respond(a.status, a.content_type, std::move(a.body));
                                  });
       }
@@ -231,7 +253,7 @@ class HttpSession final : public PollWaiter, public Closable, public std::enable
         case GetVerdict::park:
           parked_ = true;
           parked_host_ = host;
-          host->park_poll(shared_from_this());
+          host->park_poll(this->shared_from_this());
           watch_for_abort();
           break;
       }
@@ -260,26 +282,54 @@ class HttpSession final : public PollWaiter, public Closable, public std::enable
   // A parked GET has no read outstanding; watch the socket so that a client
   // that gives up on its poll closes the session (as the reference does).
   void watch_for_abort() {
+    if constexpr (kTls) return watch_records_for_abort();
     const auto gen = ++watch_gen_;
-    stream_.expires_never();
-    stream_.socket().async_wait(tcp::socket::wait_read, [self = shared_from_this(), gen](beast::error_code ec) {
+    tcp_layer().expires_never();
+    tcp_layer().socket().async_wait(tcp::socket::wait_read, [self = this->shared_from_this(), gen](beast::error_code ec) {
       if (gen != self->watch_gen_ || !self->parked_ || ec == asio::error::operation_aborted) return;
       char c;
       beast::error_code pec;
-      self->stream_.socket().non_blocking(true, pec);
-      std::size_t n = self->stream_.socket().receive(asio::buffer(&c, 1), tcp::socket::message_peek, pec);
+      self->tcp_layer().socket().non_blocking(true, pec);
+      std::size_t n = self->tcp_layer().socket().receive(asio::buffer(&c, 1), tcp::socket::message_peek, pec);
       if (pec == asio::error::would_block) return self->watch_for_abort();
       if (!ec && !pec && n > 0) return;  // pipelined bytes: left for the next read
-      self->parked_ = false;
-      auto host = std::move(self->parked_host_);
-      self->parked_host_.reset();
-      if (host) {
-        host->drop_poll();
-        host->engine().on_poll_aborted();
-        host->pump();
-      }
-      self->close();
+      self->poll_abandoned();
     });
+  }
+
+  // TLS: what arrives is records, not request bytes (a close_notify is a
+  // client giving up), so the watch reads them instead of peeking. What
+  // decrypts is the start of the next request and stays in buffer_; no
+  // other read runs meanwhile (read() waits for this one to end).
+  void watch_records_for_abort() {
+    const auto gen = ++watch_gen_;
+    tcp_layer().expires_never();
+    watching_ = true;
+    stream_.async_read_some(buffer_.prepare(kWatchChunk), [self = this->shared_from_this(), gen](beast::error_code ec,
+                                                                                                std::size_t n) {
+      self->watching_ = false;
+      self->buffer_.commit(n);
+      if (self->read_after_watch_) {
+        self->read_after_watch_ = false;
+        return self->read();
+      }
+      if (gen != self->watch_gen_ || !self->parked_ || ec == asio::error::operation_aborted) return;
+      if (!ec && n > 0) return;  // pipelined bytes: left for the next read
+      self->poll_abandoned();
+    });
+  }
+
+  // The client of a parked GET went away: so does its session.
+  void poll_abandoned() {
+    parked_ = false;
+    auto host = std::move(parked_host_);
+    parked_host_.reset();
+    if (host) {
+      host->drop_poll();
+      host->engine().on_poll_aborted();
+      host->pump();
+    }
+    close();
   }
 
   void respond(int status, std::string_view content_type, std::string body, bool keep_alive = true) {
@@ -320,8 +370,8 @@ class HttpSession final : public PollWaiter, public Closable, public std::enable
     res_.keep_alive(keep_alive && req_.keep_alive() && !impl_->stopped);
     res_.body() = std::move(body);
     if (with_length) res_.prepare_payload();
-    stream_.expires_after(std::chrono::milliseconds(impl_->opts.write_timeout_ms));
-    http::async_write(stream_, res_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+    tcp_layer().expires_after(std::chrono::milliseconds(impl_->opts.write_timeout_ms));
+    http::async_write(stream_, res_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
       if (!ec && self->linger_) return self->drain_and_close();
       if (ec || !self->res_.keep_alive()) return self->close();
       self->read();
@@ -330,15 +380,16 @@ class HttpSession final : public PollWaiter, public Closable, public std::enable
 
   // After answering a request whose body was not read (413): stop sending,
   // then read and drop what the client still sends, so that it sees the
-  // answer rather than a reset while it writes. Bounded by time.
+  // answer rather than a reset while it writes. Bounded by time. TLS too
+  // drops what arrives undecrypted.
   void drain_and_close() {
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    tcp_layer().socket().shutdown(tcp::socket::shutdown_send, ec);
     if (!drain_started_) {
       drain_started_ = true;
-      stream_.expires_after(std::chrono::seconds(5));
+      tcp_layer().expires_after(std::chrono::seconds(5));
     }
-    stream_.async_read_some(asio::buffer(drain_buffer_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+    tcp_layer().async_read_some(asio::buffer(drain_buffer_), [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
       if (ec) return self->close();
       self->drain_and_close();
     });
@@ -346,14 +397,15 @@ class HttpSession final : public PollWaiter, public Closable, public std::enable
 
   void close() {
     if (handed_off_) return;
+    if constexpr (kTls) return stream_.close(/*notify=*/true);  // never called with a write in flight
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream_.close();
+    tcp_layer().socket().shutdown(tcp::socket::shutdown_send, ec);
+    tcp_layer().close();
   }
 
   std::shared_ptr<Gateway::Impl> impl_;
   std::string remote_;  // the peer's address, for the pending-handshake caps
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   Request req_;
@@ -366,13 +418,19 @@ class HttpSession final : public PollWaiter, public Closable, public std::enable
   bool reading_ = false;
   bool linger_ = false;
   bool drain_started_ = false;
+  bool watching_ = false;          // TLS: the abort watch's read is outstanding
+  bool read_after_watch_ = false;  // TLS: read() waits for it
   std::array<char, 16 * 1024> drain_buffer_{};
 };
 
 }  // namespace
 
 void serve_http(const std::shared_ptr<Gateway::Impl>& impl, tcp::socket socket) {
-  std::make_shared<HttpSession>(impl, std::move(socket))->run();
+  std::make_shared<HttpSession<beast::tcp_stream>>(impl, beast::tcp_stream(std::move(socket)))->run();
+}
+
+void serve_http(const std::shared_ptr<Gateway::Impl>& impl, TlsStream stream) {
+  std::make_shared<HttpSession<TlsStream>>(impl, std::move(stream))->run();
 }
 
 }  // namespace scansync::gateway

@@ -96,6 +96,18 @@ Reply on_sync(store::ScanStore& store, const ServiceOptions& opts, std::string_v
   if (!seq) return ack_error("invalid", "seq: missing");
   if (!int_member(json, "limit", limit)) return ack_error("invalid", "limit: not an integer");
   auto r = ops::sync_since(store, opts, user, *seq, limit.value_or(ops::kDefaultPageLimit));
+  if (r.status == ops::Status::cursor_expired) {
+    // It carries the epoch like every sync:since reply: the client resets
+    // to this history, so a later restore (another epoch) is seen as a
+    // reset too. Without it the client held no epoch, adopted the next one
+    // it saw as its first, and never re-sent the scans acked in between
+    // (found by scansync-sim, seed 31).
+    Json j;
+    j["ok"] = false;
+    j["error"] = "cursor_expired";
+    j["epoch"] = store.epoch();
+    return ack(j);
+  }
   if (r.status != ops::Status::ok) return ack_failure(r.status, r.detail, r.error);
   return ack(change_page_json(r.page));
 }
@@ -112,6 +124,7 @@ Result<std::unique_ptr<ScanService>> ScanService::open(const std::filesystem::pa
                                                    .max_live_scans_per_user = opts.max_scans_per_user,
                                                    .durability = opts.durability,
                                                    .busy_timeout_ms = opts.busy_timeout_ms,
+                                                   .background_checkpoint = opts.background_checkpoint,
                                                });
   if (!store.ok()) return store.error();
   return std::unique_ptr<ScanService>(new ScanService(std::move(*store), std::move(opts)));

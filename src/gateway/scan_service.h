@@ -45,6 +45,9 @@ struct ServiceOptions {
   store::Durability durability = store::Durability::full;
   int busy_timeout_ms = 0;              // wait for another connection's lock (0: fail at once, unavailable)
   std::function<std::int64_t()> now_unix_ms;  // clock for deletedAt; defaults to the system clock
+  // WAL checkpoints on a thread of their own (store::StoreOptions). false:
+  // inside the committing call, as SQLite does (the simulator: no threads).
+  bool background_checkpoint = true;
 };
 
 struct Reply {

@@ -244,10 +244,11 @@ TEST_F(ScanEvents, SyncSinceCursorExpired) {
   event("scan:create", create_payload(kId2));                       // 2
   event("scan:delete", std::string(R"({"id":")") + kId1 + "\"}");  // 3
   event("scan:delete", std::string(R"({"id":")") + kId2 + "\"}");  // 4, prunes 3
-  EXPECT_EQ(event("sync:since", R"({"seq":0})").body, R"({"ok":false,"error":"cursor_expired"})");
-  EXPECT_EQ(event("sync:since", R"({"seq":2})").body, R"({"ok":false,"error":"cursor_expired"})");
+  const std::string expired = R"({"ok":false,"error":"cursor_expired","epoch":")" + svc_->epoch() + R"("})";
+  EXPECT_EQ(event("sync:since", R"({"seq":0})").body, expired);
+  EXPECT_EQ(event("sync:since", R"({"seq":2})").body, expired);
   EXPECT_EQ(parse(event("sync:since", R"({"seq":3})").body)["changes"].size(), 1u);
-  EXPECT_EQ(event("sync:since", R"({"seq":9})").body, R"({"ok":false,"error":"cursor_expired"})");
+  EXPECT_EQ(event("sync:since", R"({"seq":9})").body, expired);
 }
 
 TEST_F(ScanEvents, SyncSincePagesStopAtTheByteBound) {

@@ -18,6 +18,12 @@
 // Reading holds no per-connection buffer while idle: the socket is watched
 // for readability and read into a per-thread scratch buffer; only the tail of
 // an incomplete frame is copied into the connection.
+//
+// Over TLS (TlsTransport) the same session writes the same gathered buffers
+// through the TLS stream, which packs them into records of up to 16 KB:
+// every write is asynchronous there (an SSL write cannot be tried and
+// abandoned), and reads complete into a per-connection buffer (decrypted
+// bytes may wait inside OpenSSL, unseen by a readiness watch).
 #include <array>
 #include <chrono>
 #include <vector>
@@ -27,6 +33,7 @@
 
 #include "gateway/beast_adapters.h"
 #include "gateway/ws_frame.h"
+#include "gateway/ws_transport.h"
 
 namespace scansync::gateway {
 namespace {
@@ -36,13 +43,7 @@ using tcp = asio::ip::tcp;
 
 constexpr std::size_t kMaxBuffersPerWrite = 64;  // 32 frames (header + payload): Asio sends at most 64 iovecs per call
 constexpr std::size_t kMaxBytesPerWrite = 256 * 1024;
-constexpr std::size_t kScratchSize = 64 * 1024;
 constexpr auto kCloseTimeout = std::chrono::seconds(5);  // waiting for the peer's close frame
-
-char* scratch_buffer() {
-  thread_local std::unique_ptr<char[]> scratch(new char[kScratchSize]);
-  return scratch.get();
-}
 
 std::string handshake_error(int status) {
   // Like beast::websocket's refusals: 426 names the version we speak.
@@ -55,17 +56,16 @@ std::string handshake_error(int status) {
   return "HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n";
 }
 
-class WsSession final : public WsPort, public Closable, public std::enable_shared_from_this<WsSession> {
+template <class Transport>
+class WsSession final : public WsPort, public Closable, public std::enable_shared_from_this<WsSession<Transport>> {
  public:
-  WsSession(std::shared_ptr<Gateway::Impl> impl, tcp::socket socket)
-      : impl_(std::move(impl)), socket_(std::move(socket)), parser_(impl_->opts.max_payload) {}
+  WsSession(std::shared_ptr<Gateway::Impl> impl, Transport transport)
+      : impl_(std::move(impl)), transport_(std::move(transport)), parser_(impl_->opts.max_payload) {}
   ~WsSession() override { impl_->untrack(track_id_); }
 
   void run(const Request& request, EngineRoute route, HandshakeInfo handshake, bool engine_only,
            std::string_view remote_address) {
-    track_id_ = impl_->track(weak_from_this());
-    beast::error_code ec;
-    socket_.non_blocking(true, ec);
+    track_id_ = impl_->track(this->weak_from_this());
     const auto key = request[http::field::sec_websocket_key];
     if (request.method() != http::verb::get || request.version() != 11 || !ws::valid_client_key(key)) {
       return refuse(400);
@@ -93,7 +93,7 @@ class WsSession final : public WsPort, public Closable, public std::enable_share
     }
     wait_readable();
     if (host_) {
-      host_->add_ws(channel_, weak_from_this());
+      host_->add_ws(channel_, this->weak_from_this());
       host_->pump();  // writes the 101 with the session's first frames
     } else {
       flush();
@@ -169,24 +169,24 @@ class WsSession final : public WsPort, public Closable, public std::enable_share
     // The socket is non-blocking: try the write now. Usually the kernel takes
     // it all and no asynchronous operation (nor its allocation) is needed.
     beast::error_code ec;
-    const std::size_t n = socket_.write_some(buffers_, ec);
-    if (ec && ec != asio::error::would_block && ec != asio::error::try_again) return on_write(ec);
+    const std::size_t n = transport_.write_now(buffers_, ec);
+    if (ec && !would_block(ec)) return on_write(ec);
     if (!ec && n == asio::buffer_size(buffers_)) {
       writing_ = true;  // on_write expects the state of a completed write
       return on_write(ec);
     }
     writing_ = true;
     arm_write_deadline();
-    asio::async_write(socket_, consume_written(ec ? 0 : n),
-                      [self = shared_from_this()](beast::error_code e, std::size_t) { self->on_write(e); });
+    transport_.async_write(consume_written(ec ? 0 : n),
+                           [self = this->shared_from_this()](beast::error_code e, std::size_t) { self->on_write(e); });
   }
 
   // The kernel did not take the whole write: the rest must leave within the
   // write timeout, or the peer is not reading and the connection is closed.
   void arm_write_deadline() {
-    if (!write_timer_) write_timer_ = std::make_unique<asio::steady_timer>(socket_.get_executor());
+    if (!write_timer_) write_timer_ = std::make_unique<asio::steady_timer>(transport_.get_executor());
     write_timer_->expires_after(std::chrono::milliseconds(impl_->opts.write_timeout_ms));
-    write_timer_->async_wait([self = shared_from_this()](beast::error_code e) {
+    write_timer_->async_wait([self = this->shared_from_this()](beast::error_code e) {
       if (e || !self->writing_ || self->dead_) return;  // the write completed, or was re-armed
       self->impl_->log("write_timeout", "output not drained in time; connection closed");
       self->lost();
@@ -212,9 +212,9 @@ class WsSession final : public WsPort, public Closable, public std::enable_share
     if (close_in_write_) {
       if (peer_closed_) return close_socket();
       // Our close frame is out: wait (bounded) for the peer's answer.
-      socket_.shutdown(tcp::socket::shutdown_send, ec);
-      close_timer_ = std::make_unique<asio::steady_timer>(socket_.get_executor(), kCloseTimeout);
-      close_timer_->async_wait([self = shared_from_this()](beast::error_code e) {
+      transport_.shutdown_send();
+      close_timer_ = std::make_unique<asio::steady_timer>(transport_.get_executor(), kCloseTimeout);
+      close_timer_->async_wait([self = this->shared_from_this()](beast::error_code e) {
         if (!e) self->close_socket();
       });
       return;
@@ -225,19 +225,15 @@ class WsSession final : public WsPort, public Closable, public std::enable_share
   // --- reading
 
   void wait_readable() {
-    socket_.async_wait(tcp::socket::wait_read, [self = shared_from_this()](beast::error_code ec) {
-      self->on_readable(ec);
+    transport_.async_read([self = this->shared_from_this()](beast::error_code ec, char* data, std::size_t n) {
+      self->on_readable(ec, data, n);
     });
   }
 
-  void on_readable(beast::error_code ec) {
+  void on_readable(beast::error_code ec, char* data, std::size_t n) {
     if (dead_) return;
     if (ec) return lost();
-    char* scratch = scratch_buffer();
-    const std::size_t n = socket_.read_some(asio::buffer(scratch, kScratchSize), ec);
-    if (ec == asio::error::would_block || ec == asio::error::try_again) return wait_readable();
-    if (ec) return lost();
-    consume(scratch, n);
+    consume(data, n);
     if (dead_) return;
     if (peer_closed_) {
       if (!writing_ && close_in_write_) close_socket();
@@ -331,15 +327,14 @@ class WsSession final : public WsPort, public Closable, public std::enable_share
   void close_socket() {
     if (dead_) return;
     dead_ = true;
-    beast::error_code ec;
-    socket_.close(ec);
+    transport_.close(/*notify=*/!writing_);
     if (close_timer_) close_timer_->cancel();
     if (write_timer_) write_timer_->cancel();
     pending_ = {};
   }
 
   std::shared_ptr<Gateway::Impl> impl_;
-  tcp::socket socket_;
+  Transport transport_;
   ws::Parser parser_;
   std::shared_ptr<SessionHost> host_;
   std::uint64_t channel_ = 0;
@@ -362,7 +357,14 @@ class WsSession final : public WsPort, public Closable, public std::enable_share
 
 void serve_websocket(const std::shared_ptr<Gateway::Impl>& impl, beast::tcp_stream stream, Request request,
                      EngineRoute route, HandshakeInfo handshake, bool engine_only, std::string remote_address) {
-  std::make_shared<WsSession>(impl, stream.release_socket())
+  std::make_shared<WsSession<TcpTransport>>(impl, TcpTransport(stream.release_socket()))
+      ->run(request, std::move(route), std::move(handshake), engine_only, remote_address);
+}
+
+void serve_websocket(const std::shared_ptr<Gateway::Impl>& impl, TlsStream stream, Request request,
+                     EngineRoute route, HandshakeInfo handshake, bool engine_only, std::string remote_address) {
+  stream.tcp_layer().expires_never();  // the session keeps its own deadlines
+  std::make_shared<WsSession<TlsTransport>>(impl, TlsTransport(std::move(stream)))
       ->run(request, std::move(route), std::move(handshake), engine_only, remote_address);
 }
 

@@ -11,7 +11,7 @@ const run = (args) => {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 };
 
-// Exit 2; stderr: "scansync: <message>" then one "usage: …" line.
+// Exit 2; stderr: "scansync[ COMMAND]: <message>" then one "usage: …" line.
 function assertUsageError(args, message) {
   const r = run(args);
   assert.equal(r.code, 2, JSON.stringify(r));
@@ -19,12 +19,23 @@ function assertUsageError(args, message) {
   assert.equal(lines.length, 2, r.stderr);
   assert.match(lines[0], message);
   assert.match(lines[1], /^usage: scansync/);
+  assert.equal(r.stdout, '');
   return lines;
+}
+
+// The same, from `command` (e.g. 'db new-epoch'): its name starts the
+// message and its usage line follows.
+function assertCommandUsageError(command, args, message) {
+  const lines = assertUsageError([...command.split(' '), ...args], message);
+  assert.ok(lines[0].startsWith(`scansync ${command}: `), lines[0]);
+  const shape = ['db', 'api-key'].includes(command) ? 'SUBCOMMAND \\[OPTIONS\\]' : '\\[OPTIONS\\]';
+  assert.match(lines[1], new RegExp(`^usage: scansync ${command} ${shape} {3}\\(scansync ${command} --help\\)$`));
 }
 
 describe('scansync usage errors', () => {
   it('no subcommand', () => {
-    assertUsageError([], /^scansync: A subcommand is required$/);
+    const lines = assertUsageError([], /^scansync: A subcommand is required$/);
+    assert.match(lines[1], /^usage: scansync SUBCOMMAND \[OPTIONS\] {3}\(subcommands: watch, gateway, token, demo, device, db, api-key; scansync --help\)$/);
   });
   it('an unknown subcommand is named', () => {
     assertUsageError(['gatewy', '--port', '1'], /^scansync: unknown subcommand 'gatewy'$/);
@@ -39,6 +50,62 @@ describe('scansync usage errors', () => {
   it('a subcommand that needs a subcommand says so', () => {
     const lines = assertUsageError(['db'], /subcommand is required/);
     assert.match(lines[1], /^usage: scansync db SUBCOMMAND/);
+  });
+});
+
+// Every subcommand, systematically: CLI11's own errors (an unknown flag, a
+// bad value, a missing or conflicting option) and the command's own checks
+// read the same way.
+describe('scansync usage errors, per subcommand', () => {
+  it('watch', () => {
+    assertCommandUsageError('watch', ['--url', 'ws://127.0.0.1:1', '--token', 't', '--bogus'], /--bogus/);
+    assertCommandUsageError('watch', ['--token', 't'], /--url is required/);
+    assertCommandUsageError('watch', ['--url', 'ws://127.0.0.1:1', '--token', 't', '--max-attempts', 'x'], /--max-attempts/);
+    assertCommandUsageError('watch', ['--url', 'ws://127.0.0.1:1'], /give exactly one of --token and --token-file$/);
+    assertCommandUsageError('watch', ['--url', 'ws://127.0.0.1:1', '--token', 't', '--token-file', 'f'],
+      /--token excludes --token-file/);
+    assertCommandUsageError('watch', ['--url', 'localhost:3000', '--token', 't'], /^scansync watch: localhost:3000: .*URL/);
+  });
+  it('gateway', () => {
+    assertCommandUsageError('gateway', ['--port', '70000'], /--port/);
+    assertCommandUsageError('gateway', ['--durability', 'fast'], /--durability/);
+    assertCommandUsageError('gateway', ['--max-token-ttl', 'forever'], /^scansync gateway: --max-token-ttl: 'forever' is not a duration/);
+    assertCommandUsageError('gateway', ['--cors-origin', 'https://app.example/'], /--cors-origin: "https:\/\/app\.example\/": .*trailing \//);
+    assertCommandUsageError('gateway', ['--cors-origin', 'app.example'], /not an origin/);
+    assertCommandUsageError('gateway', ['--web-root', '/nonexistent/web'], /--web-root: \/nonexistent\/web: not a folder/);
+    assertCommandUsageError('gateway', ['extra'], /extra/);
+  });
+  it('token', () => {
+    assertCommandUsageError('token', [], /^scansync token: --user is required \(the token's sub\), or --check TOKEN$/);
+    assertCommandUsageError('token', ['--user', 'a', '--ttl', '1y'], /^scansync token: --ttl: '1y' is not a duration/);
+    assertCommandUsageError('token', ['--user', 'a', '--ttl', '0'], /--ttl: '0' is not a duration/);
+    assertCommandUsageError('token', ['--check', 't', '--max-token-ttl', 'soon'], /--max-token-ttl: 'soon' is not a duration/);
+    assertCommandUsageError('token', ['--user', 'a', '--max-token-ttl', '1d'], /--max-token-ttl requires --check/);
+    assertCommandUsageError('token', ['--check', 't', '--user', 'a'], /excludes/);
+    assertCommandUsageError('token', ['--user', 'a', '--data', 'x', '--jwt-secret-file', 'y'], /--data excludes --jwt-secret-file/);
+  });
+  it('demo', () => {
+    assertCommandUsageError('demo', ['--scans', '0'], /--scans/);
+    assertCommandUsageError('demo', ['--port', 'high'], /--port/);
+    assertCommandUsageError('demo', ['--bogus'], /--bogus/);
+  });
+  it('device', () => {
+    assertCommandUsageError('device', ['--token', 't'], /--db is required/);
+    assertCommandUsageError('device', ['--token', 't', '--db', 'x.db', '--network', 'wifi'], /--network/);
+    // A token whose payload names no user, and no --user.
+    assertCommandUsageError('device', ['--token', 'a.e30.b', '--db', 'x.db'], /^scansync device: no --user, and the token names no sub$/);
+  });
+  it('api-key new / add', () => {
+    assertCommandUsageError('api-key', [], /^scansync api-key: A subcommand is required$/);
+    assertCommandUsageError('api-key', ['rotate'], /^scansync api-key: unknown subcommand 'rotate'$/);
+    assertCommandUsageError('api-key new', [], /--api-key-file is required/);
+    assertCommandUsageError('api-key add', ['--api-key-file', 'f', '--bogus'], /--bogus/);
+  });
+  it('db and db new-epoch', () => {
+    assertCommandUsageError('db', [], /^scansync db: A subcommand is required$/);
+    assertCommandUsageError('db', ['frob'], /^scansync db: unknown subcommand 'frob'$/);
+    assertCommandUsageError('db new-epoch', [], /^scansync db new-epoch: --data DIR or --db FILE is required$/);
+    assertCommandUsageError('db new-epoch', ['--data', 'a', '--db', 'b'], /excludes/);
   });
 });
 

@@ -239,14 +239,15 @@ describe('--cors-origin', () => {
       child.stderr.on('data', (d) => { err += d; });
       child.on('exit', (code) => resolve({ code, err }));
     }), 10000, `scansync gateway ${args.join(' ')}`);
+    // A usage error: the flag and the value named, then the usage line.
     const slash = await run(['--cors-origin', 'https://app.example/']);
     assert.equal(slash.code, 2);
-    assert.match(slash.err, /https:\/\/app\.example\/.*trailing.*"what":"cors_origin"/);
+    assert.match(slash.err, /^scansync gateway: --cors-origin: "https:\/\/app\.example\/": .*trailing \/\nusage: /);
     const bare = await run(['--cors-origin', 'app.example']);
     assert.equal(bare.code, 2);
     assert.match(bare.err, /not an origin/);
     const root = await run(['--web-root', path.join(h.tempDir(), 'nope')]);
     assert.equal(root.code, 2);
-    assert.match(root.err, /nope: not a folder.*"what":"web_root"/);
+    assert.match(root.err, /^scansync gateway: --web-root: \S+nope: not a folder\nusage: /);
   });
 });

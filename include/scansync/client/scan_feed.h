@@ -12,8 +12,10 @@
 // single event). The cursor (last_seq, epoch) moves only when the host says
 // the batch is applied, so a host whose storage failed gets the same changes
 // again: a refused page stops the catch-up (on_error "apply_failed") and the
-// next catch_up() fetches it again; a refused live event is fetched by the
-// next catch-up (a later live event sees the gap and starts one).
+// next catch_up() fetches it again; a refused live event is reported the
+// same way (the host catches up again later) and fetched by the next
+// catch-up (a later live event also sees the gap and starts one). Held live
+// events are never applied past a gap, whatever ended the catch-up.
 //
 // History resets (contract "Epoch and history resets"): a sync:since reply
 // with another epoch than the one held (when one is held), with a latestSeq
@@ -66,7 +68,8 @@ class ScanFeed {
   // on_error("apply_failed") and the cursor stays, so the next catch-up sees
   // the reset again.
   using ResetHandler = std::function<bool(std::string_view new_epoch)>;
-  // code "sync_failed" (a page could not be fetched) or "apply_failed" (the
+  // code "sync_failed" (a page could not be fetched: an error answer, or no
+  // answer in time on a connection that stayed up) or "apply_failed" (the
   // host refused a batch or a reset), and a readable message.
   using ErrorHandler = std::function<void(std::string_view code, std::string_view message)>;
 

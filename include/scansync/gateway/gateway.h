@@ -99,6 +99,15 @@ struct GatewayOptions {
   // web/ and <exe dir>/../share/scansync/web. No folder: / answers 404 and
   // start() logs one web_page_unavailable line saying why.
   std::filesystem::path web_root;
+  // TLS on the gateway itself (https, wss; TLS 1.2 at least, ALPN
+  // http/1.1): a PEM file holding the certificate and then any intermediate
+  // certificates, and a PEM file holding its private key (no passphrase).
+  // Both or neither; neither: plain HTTP and WebSocket. A missing, unreadable
+  // or mismatched file fails start() (category "scansync.tls") after one
+  // tls_unusable log line naming it. A TLS handshake must finish within
+  // connect_timeout_ms.
+  std::filesystem::path tls_cert_file;
+  std::filesystem::path tls_key_file;
   // Behave like the reference servers of the protocol test suites (echo
   // events, namespaces "/" and "/custom", raw Engine.IO echo on /engine.io/),
   // without JWT or database.
@@ -119,8 +128,9 @@ struct GatewayOptions {
 
 class Gateway {
  public:
-  // Opens the database (unless a repository is given), binds and starts accepting. Errors: the database
-  // cannot be opened, the address cannot be bound.
+  // Opens the database (unless a repository is given), binds and starts
+  // accepting. Errors: the database cannot be opened, the address cannot be
+  // bound, the TLS files are unusable.
   static Result<std::unique_ptr<Gateway>> start(boost::asio::io_context& io, GatewayOptions options);
   ~Gateway();
   Gateway(const Gateway&) = delete;

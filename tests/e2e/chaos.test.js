@@ -1,0 +1,230 @@
+'use strict';
+// The real-process chaos run (issue 13, second half): the real `scansync
+// gateway` and `scansync device` processes of two users, with a
+// fault-injecting TCP proxy (loopback only) in front of each device, on
+// seeded schedules: connections cut and stalled, new ones refused, devices
+// offline and online, SIGKILL of devices and of the gateway (restarted on the
+// same data folder and port). After each schedule, once quiet, the same
+// invariants as scansync-sim (src/sim/README.md), checked on the devices'
+// stores (`list`) and the gateway's REST: every device holds exactly the
+// server's scans of its user, all synced, none twice, none of another user;
+// every scan a device stored and nobody deleted is on the server; every
+// outbox is empty; the user's seqs are gapless.
+//
+// CHAOS_SCHEDULES (default 20) schedules from CHAOS_SEED (default 1); a
+// failure names its seed: CHAOS_SEED=<seed> CHAOS_SCHEDULES=1 replays it.
+const { describe, it, after } = require('node:test');
+const assert = require('node:assert/strict');
+const crypto = require('node:crypto');
+const net = require('node:net');
+const path = require('node:path');
+const h = require('./lib/harness');
+const { Device, killAll, restScans } = require('./lib/device');
+
+const SCHEDULES = Number(process.env.CHAOS_SCHEDULES || 20);
+const FIRST_SEED = Number(process.env.CHAOS_SEED || 1);
+const QUIET_MS = 30000;
+
+const servers = [];
+after(async () => {
+  await killAll();
+  for (const s of servers) if (s.running()) await s.kill().catch(() => {});
+});
+
+// mulberry32: a seed names the same schedule every time.
+function rng(seed) {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return { next, int: (lo, hi) => lo + Math.floor(next() * (hi - lo + 1)), pick: (xs) => xs[Math.floor(next() * xs.length)] };
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// A TCP proxy to the gateway's port: cut() resets every connection through
+// it, stall(ms) holds their bytes for a while, refuse(ms) resets new ones.
+class FaultyProxy {
+  constructor(target) {
+    this.target = target;
+    this.pairs = new Set();
+    this.stalledUntil = 0;
+    this.refusedUntil = 0;
+    this.server = net.createServer((client) => this.accept(client));
+  }
+  listen() { return new Promise((resolve) => this.server.listen(0, '127.0.0.1', () => resolve(this.server.address().port))); }
+  accept(client) {
+    if (Date.now() < this.refusedUntil) return client.resetAndDestroy();
+    const upstream = net.connect(this.target(), '127.0.0.1');
+    const pair = { client, upstream, held: [] };
+    this.pairs.add(pair);
+    const forward = (from, to) => from.on('data', (chunk) => {
+      const wait = this.stalledUntil - Date.now();
+      if (wait <= 0 && pair.held.length === 0) return to.write(chunk);
+      pair.held.push([to, chunk]);
+      if (pair.held.length === 1) setTimeout(() => this.release(pair), Math.max(wait, 0));
+    });
+    forward(client, upstream);
+    forward(upstream, client);
+    const end = () => {
+      this.pairs.delete(pair);
+      client.destroy();
+      upstream.destroy();
+    };
+    for (const s of [client, upstream]) {
+      s.on('error', end);
+      s.on('close', end);
+    }
+  }
+  release(pair) {
+    const wait = this.stalledUntil - Date.now();
+    if (wait > 0) return setTimeout(() => this.release(pair), wait);
+    for (const [to, chunk] of pair.held.splice(0)) if (!to.destroyed) to.write(chunk);
+  }
+  cut() {
+    for (const p of this.pairs) {
+      if (!p.client.destroyed) p.client.resetAndDestroy();
+      if (!p.upstream.destroyed) p.upstream.resetAndDestroy();
+    }
+    this.pairs.clear();
+  }
+  stall(ms) { this.stalledUntil = Date.now() + ms; }
+  refuse(ms) { this.refusedUntil = Date.now() + ms; }
+  heal() {
+    this.stalledUntil = 0;
+    this.refusedUntil = 0;
+    for (const p of this.pairs) this.release(p);
+  }
+  close() {
+    this.cut();
+    return new Promise((resolve) => this.server.close(resolve));
+  }
+}
+
+async function until(check, what, ms = QUIET_MS) {
+  const end = Date.now() + ms;
+  for (;;) {
+    try {
+      return await check();
+    } catch (e) {
+      if (Date.now() > end) throw new Error(`timed out after ${ms} ms: ${what}: ${e.message}`);
+    }
+    await sleep(100);
+  }
+}
+
+describe('chaos: real gateway and devices behind a faulty proxy', () => {
+  it(`${SCHEDULES} seeded schedules from seed ${FIRST_SEED}: nothing lost, nothing twice`, async () => {
+    const dataDir = h.tempDir();
+    const secret = crypto.randomBytes(32).toString('hex');
+    let gw = await h.startServer({ dataDir, secret });
+    servers.push(gw);
+    const port = gw.port;
+    const dir = h.tempDir();
+    for (let seed = FIRST_SEED; seed < FIRST_SEED + SCHEDULES; seed++) {
+      const r = rng(seed);
+      const users = [`alice-${seed}-${crypto.randomBytes(3).toString('hex')}`, `bob-${seed}-${crypto.randomBytes(3).toString('hex')}`];
+      const tokens = users.map((sub) => h.mintToken(secret, { sub }));
+      const url = `http://127.0.0.1:${port}`;
+      // alice: two phones, bob: one.
+      const phones = [];
+      for (const [i, u] of [[0, 0], [1, 0], [2, 1]]) {
+        const proxy = new FaultyProxy(() => port);
+        const via = `http://127.0.0.1:${await proxy.listen()}`;
+        const db = path.join(dir, `s${seed}-d${i}.db`);
+        phones.push({ user: u, proxy, via, db, device: new Device(via, tokens[u], db), online: true });
+      }
+      const ledger = new Map();  // id → {user, code, deleted}
+      let made = 0;
+      const log = [];
+      const restart = async (p) => {
+        await p.device.kill();
+        p.device = new Device(p.via, tokens[p.user], p.db);
+        p.online = true;
+      };
+      const actions = r.int(10, 18);
+      for (let n = 0; n < actions; n++) {
+        await sleep(r.int(20, 250));
+        const p = r.pick(phones);
+        const x = r.next();
+        if (x < 0.35) {
+          const code = `c${seed}-${++made}`;
+          const line = await p.device.command(`scan ${code}`, 'scanned').catch(() => null);
+          if (line) ledger.set(line.scan.id, { user: p.user, code, deleted: false });
+          log.push(`scan ${code}`);
+        } else if (x < 0.45) {
+          const mine = [...ledger].filter(([, e]) => e.user === p.user && !e.deleted);
+          if (!mine.length) continue;
+          const [id, entry] = r.pick(mine);
+          const line = await p.device.command(`delete ${id}`, 'deleted').catch(() => null);
+          if (line) entry.deleted = true;
+          log.push(`delete ${id}`);
+        } else if (x < 0.55) {
+          p.proxy.cut();
+          log.push('cut');
+        } else if (x < 0.63) {
+          p.proxy.stall(r.int(200, 1500));
+          log.push('stall');
+        } else if (x < 0.68) {
+          p.proxy.refuse(r.int(200, 1000));
+          p.proxy.cut();
+          log.push('refuse');
+        } else if (x < 0.78) {
+          await restart(p);
+          log.push('kill device');
+        } else if (x < 0.85) {
+          await gw.kill();
+          log.push('kill gateway');
+          await sleep(r.int(50, 500));
+          gw = await h.startServer({ dataDir, secret, port });
+          servers.push(gw);
+        } else {
+          p.online = !p.online;
+          await p.device.command(p.online ? 'online' : 'offline', 'ok');
+          log.push(p.online ? 'online' : 'offline');
+        }
+      }
+      // Quiet: no faults, every phone running and online.
+      for (const p of phones) {
+        p.proxy.heal();
+        if (!p.online) await p.device.command('online', 'ok');
+      }
+      const what = `seed ${seed} (replay: CHAOS_SEED=${seed} CHAOS_SCHEDULES=1): ${log.join(', ')}`;
+      for (const p of phones) {
+        await until(async () => {
+          await p.device.synced(what, 2000);
+          const onServer = await restScans(url, tokens[p.user]);
+          const rows = await p.device.list();
+          const ids = rows.map((s) => s.id).sort();
+          assert.equal(new Set(ids).size, ids.length, 'no scan twice on the device');
+          assert.ok(rows.every((s) => s.userId === users[p.user]), 'no scan of another user');
+          assert.ok(rows.every((s) => s.synced), 'every row synced');
+          assert.deepEqual(ids, onServer.map((s) => s.id).sort(), 'the device holds the server\'s scans');
+        }, what);
+      }
+      for (const [u, token] of tokens.entries()) {
+        const onServer = new Set((await restScans(url, token)).map((s) => s.id));
+        for (const [id, e] of ledger) {
+          if (e.user === u && !e.deleted) assert.ok(onServer.has(id), `${what}: lost ${id} (${e.code})`);
+        }
+        const res = await h.rest(url, 'GET', '/api/scans?since=0&limit=1000', { token });
+        assert.equal(res.status, 200, res.text);
+        const created = res.json.changes.filter((c) => c.op === 'created').length;
+        const deleted = res.json.changes.filter((c) => c.op === 'deleted').length;
+        // Each scan appears once, at its latest change: a deleted one stands for two seqs.
+        assert.equal(created + 2 * deleted, res.json.latestSeq, `${what}: seqs gapless`);
+        const codes = res.json.changes.filter((c) => c.op === 'created').map((c) => c.scan.code);
+        assert.equal(new Set(codes).size, codes.length, `${what}: no scan stored twice`);
+      }
+      for (const p of phones) {
+        await p.device.quit().catch(() => p.device.kill());
+        await p.proxy.close();
+      }
+    }
+    await gw.stop();
+  });
+});
