@@ -233,6 +233,14 @@ void ScanApp::backfill(const fanout::BackfillRequest& request) {
     if (alive.expired()) return;
     const auto* page = result.results.empty() ? nullptr : std::get_if<scans::ChangePage>(&result.results.front());
     if (!page) {
+      const auto* e = result.results.empty() ? nullptr : std::get_if<scans::RepositoryError>(&result.results.front());
+      if (e && e->code == scans::RepositoryErrc::cursor_expired) {
+        // The changes after `last` were pruned: no retry can bring them.
+        // Start again from the store's latest (the sockets catch up by seq).
+        tracker_.forget(user);
+        if (rooms_.size(room_of(user)) > 0) want_tracking(user);
+        return;
+      }
       tracker_.backfill_failed(user, ticket, fanout::TrackerClock::now());
       return arm_tick();
     }

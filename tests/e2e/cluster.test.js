@@ -31,8 +31,9 @@ after(async () => {
   if (pg) pg.stopServer();
 });
 
-// Waits until `check()` holds (re-evaluated on every event of `rec`, or at least
-// every 50 ms for state outside it), failing after the deadline with `what`.
+// Waits until `check()` holds, asking again every 50 ms (for state the test
+// cannot subscribe to: a node's /healthz, PostgreSQL coming back), failing
+// after the deadline with `what`.
 async function until(check, what, ms = 15000) {
   const end = Date.now() + ms;
   while (!(await check())) {
@@ -109,7 +110,14 @@ describe('several nodes', { skip }, () => {
     const writer = sockets[1];
     const total = 30;
     for (let i = 0; i < total; i++) {
-      if (i === 10) await redis.kill();
+      if (i === 10) {
+        await redis.kill();
+        await until(async () => {
+          const { json } = await h.rest(nodes[1].url, 'GET', '/healthz');
+          return json.ok === true && json.fanout.engine === 'redis' && json.fanout.up === false &&
+            typeof json.fanout.error === 'string';
+        }, '/healthz to say the fan-out is down');
+      }
       if (i === 20) await redis.startServer();
       const ack = await h.emitAck(writer, 'scan:create', h.newScan());
       assert.equal(ack.ok, true, `create ${i} while Redis ${i >= 10 && i < 20 ? 'down' : 'up'}: ${JSON.stringify(ack)}`);
