@@ -4,10 +4,33 @@ namespace scansync::gateway {
 
 void GatewayLog::emit(LogLine&& l) const { write_(std::move(l).finish()); }
 
+bool GatewayLog::take(Budget& b, std::int64_t now_ms) {
+  const std::int64_t second = now_ms / 1000;
+  if (second != b.second) {
+    b.second = second;
+    b.written = 0;
+  }
+  if (b.written >= kRefusalLinesPerSecond) {
+    ++b.suppressed;
+    return false;
+  }
+  ++b.written;
+  return true;
+}
+
+void GatewayLog::add_suppressed(LogLine& l, Budget& b) {
+  if (b.suppressed == 0) return;
+  l.add("suppressed", b.suppressed);
+  b.suppressed = 0;
+}
+
 void GatewayLog::token_refused(const TokenRefused& e) {
   if (!enabled(LogLevel::warn)) return;
-  auto l = line(LogLevel::warn, "token_refused");
+  const std::int64_t now = now_unix_ms_();
+  if (!take(tokens_refused_, now)) return;
+  LogLine l(now, LogLevel::warn, "token_refused");
   l.add("via", e.via).add("code", e.code).add_if("remote", e.remote).add_if("sub", e.sub).add_if("sid", e.sid);
+  add_suppressed(l, tokens_refused_);
   emit(std::move(l));
 }
 
@@ -58,8 +81,11 @@ void GatewayLog::batch_committed(const BatchCommitted& e) {
 
 void GatewayLog::connection_refused(const ConnectionRefused& e) {
   if (!enabled(LogLevel::warn)) return;
-  auto l = line(LogLevel::warn, "connection_refused");
+  const std::int64_t now = now_unix_ms_();
+  if (!take(connections_refused_, now)) return;
+  LogLine l(now, LogLevel::warn, "connection_refused");
   l.add("limit", e.limit).add_if("remote", e.remote).add_if("detail", e.detail);
+  add_suppressed(l, connections_refused_);
   emit(std::move(l));
 }
 

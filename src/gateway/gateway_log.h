@@ -11,8 +11,12 @@
 //          never the token), connection_refused (limit, remote)
 //   error  store_commit_failed, and the notices given at error
 //
-// Nothing is logged per WebSocket frame above debug. Sans-I/O: the clock and
-// the writer are given.
+// Nothing is logged per WebSocket frame above debug. Refusals are a peer's
+// doing, so a flood of them (one connection can send 150,000 bad CONNECTs in
+// a burst) must not become a flood of lines: token_refused and
+// connection_refused are written at most kRefusalLinesPerSecond a second
+// each; the next line written says how many were left out ("suppressed").
+// The metrics count every one. Sans-I/O: the clock and the writer are given.
 #include <cstdint>
 #include <functional>
 #include <string_view>
@@ -24,6 +28,8 @@ namespace scansync::gateway {
 
 class GatewayLog final : public GatewayObserver {
  public:
+  static constexpr int kRefusalLinesPerSecond = 20;
+
   using Write = std::function<void(std::string_view line)>;
   GatewayLog(LogLevel threshold, std::function<std::int64_t()> now_unix_ms, Write write)
       : threshold_(threshold), now_unix_ms_(std::move(now_unix_ms)), write_(std::move(write)) {}
@@ -41,12 +47,23 @@ class GatewayLog final : public GatewayObserver {
   void notice(LogLevel level, std::string_view event, std::initializer_list<NoticeField> fields) override;
 
  private:
+  // One second's budget of lines of one kind.
+  struct Budget {
+    std::int64_t second = -1;
+    int written = 0;
+    std::uint64_t suppressed = 0;  // left out since the last line written
+  };
   LogLine line(LogLevel level, std::string_view event) const { return LogLine(now_unix_ms_(), level, event); }
   void emit(LogLine&& line) const;
+  // False when this second's budget is spent (the line is counted as left out).
+  bool take(Budget& b, std::int64_t now_ms);
+  void add_suppressed(LogLine& l, Budget& b);
 
   LogLevel threshold_;
   std::function<std::int64_t()> now_unix_ms_;
   Write write_;
+  Budget tokens_refused_;
+  Budget connections_refused_;
 };
 
 }  // namespace scansync::gateway

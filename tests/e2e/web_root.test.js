@@ -92,7 +92,7 @@ function assertNotFound(res, what) {
 
 describe('the page at /', () => {
   it('logs where the page is served from', async () => {
-    const line = await stderrLine((l) => l.includes('"type":"web_root"'));
+    const line = await stderrLine((l) => l.includes('"event":"web_root"'));
     assert.ok(line.includes(fs.realpathSync(root)), line);
   });
 
@@ -241,12 +241,12 @@ describe('--cors-origin', () => {
     }), 10000, `scansync gateway ${args.join(' ')}`);
     const slash = await run(['--cors-origin', 'https://app.example/']);
     assert.equal(slash.code, 2);
-    assert.match(slash.err, /https:\/\/app\.example\/.*trailing.*"what":"cors_origin"/);
+    assert.match(slash.err, /"what":"cors_origin".*https:\/\/app\.example\/.*trailing/);
     const bare = await run(['--cors-origin', 'app.example']);
     assert.equal(bare.code, 2);
     assert.match(bare.err, /not an origin/);
     const root = await run(['--web-root', path.join(h.tempDir(), 'nope')]);
     assert.equal(root.code, 2);
-    assert.match(root.err, /nope: not a folder.*"what":"web_root"/);
+    assert.match(root.err, /"what":"web_root".*nope: not a folder/);
   });
 });
