@@ -21,8 +21,8 @@ const h = require('./lib/harness');
 const RFC3339_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 const LEVELS = ['debug', 'info', 'warn', 'error'];
 
-// Resolves once `check()` returns a truthy value (polled on the event loop,
-// never a fixed sleep); rejects after `ms`.
+// Resolves once `check()` returns a truthy value (polled every 10 ms up to the
+// deadline: the condition is waited on, not a fixed time); rejects after `ms`.
 async function until(check, ms, what) {
   const deadline = Date.now() + ms;
   let last;
@@ -30,7 +30,7 @@ async function until(check, ms, what) {
     last = await check();
     if (last) return last;
     if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms: ${what}`);
-    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setTimeout(resolve, 10));  // a poll, bounded by the deadline
   }
 }
 
@@ -262,8 +262,13 @@ describe('/readyz', () => {
       try {
         assert.deepEqual(await readyz(server), { status: 200, json: { status: 'ok' } });
         assert.equal((await h.rest(server.url, 'GET', '/healthz')).status, 200);
-        holder = spawn('sqlite3', [path.join(server.dataDir, 'scansync.db')], { stdio: ['pipe', 'ignore', 'pipe'] });
-        holder.stdin.write('BEGIN IMMEDIATE;\n');
+        // sqlite3 answers each statement at once on its stdout: "held" means it has the lock.
+        holder = spawn('sqlite3', [path.join(server.dataDir, 'scansync.db')], { stdio: ['pipe', 'pipe', 'pipe'] });
+        let said = '';
+        holder.stdout.on('data', (d) => { said += d; });
+        holder.stderr.on('data', (d) => { said += d; });
+        holder.stdin.write(".timeout 5000\nBEGIN IMMEDIATE;\nSELECT 'held';\n");
+        await until(() => said.includes('held'), h.DEFAULT_DEADLINE_MS, `sqlite3 to take the write lock (it said: ${said})`);
         const locked = await until(async () => { const r = await readyz(server); return r.status === 503 && r; },
           h.DEFAULT_DEADLINE_MS, '/readyz to answer 503 while the lock is held');
         assert.equal(locked.json.status, 'unavailable');
