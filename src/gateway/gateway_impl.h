@@ -119,7 +119,7 @@ class Gateway::Impl : public std::enable_shared_from_this<Gateway::Impl> {
   boost::asio::steady_timer accept_pause;  // out of descriptors: accepting resumes when it fires
   bool accept_paused = false;
   bool stopped = false;
-  // Where every part reports (observer.h): the log and the metrics listen.
+  // Where every part reports (gateway_observer.h): the log and the metrics listen.
   GatewayLog logger;
   GatewayMetrics metrics;
   ObserverFanout observer;

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "gateway/gateway_observer.h"
 #include "gateway/metrics_text.h"
