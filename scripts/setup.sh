@@ -13,6 +13,7 @@ PACKAGES=(
   clang libclang-rt-14-dev
   python3 iproute2 util-linux  # the C ABI's ctypes test; the network monitor's namespace tests; prlimit
   dpkg-dev adduser systemd  # tests/install: cpack's dpkg-shlibdeps; the .deb's postinst; systemd-analyze verify
+  python3-prometheus-client  # e2e.observability parses /metrics with its text-format parser
   nodejs npm
 )
 if [[ "${SCANSYNC_WITH_WASM:-1}" == 1 ]]; then PACKAGES+=(emscripten binaryen); fi  # binaryen: wasm-opt for build-web.sh

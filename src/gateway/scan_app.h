@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "gateway/application.h"
+#include "gateway/engine_session.h"
+#include "gateway/gateway_observer.h"
 #include "gateway/rate_limiter.h"
 #include "gateway/rooms.h"
 #include "gateway/scan_service.h"
@@ -41,8 +43,11 @@ struct ScanAppHooks {
   // Called when a batch opens; flush() must follow once the current input is
   // handled. Empty: every call is committed and answered at once (no batching).
   std::function<void()> request_flush;
-  // A store failure worth an operator's attention (disk full, locked database).
-  std::function<void(std::string_view what, std::string_view detail)> log;
+  // Told of refused tokens, acks, changes, deliveries, commits (with their
+  // duration) and store failures; null: nobody listens.
+  GatewayObserver* observer = nullptr;
+  // Monotonic clock timing a batch's commit; empty: commits are not timed (0 s).
+  std::function<TimePoint()> now;
 };
 
 class ScanApp final : public Application {
@@ -69,19 +74,29 @@ class ScanApp final : public Application {
   // Commits the open batch and releases its answers and broadcasts.
   void flush();
 
+  // The /readyz write probe (ScanService::probe_write), joined to the turn's
+  // batch like a change, so it never interleaves with an open transaction;
+  // `done` gets its outcome once the batch committed (the commit's error, or
+  // the probe's own).
+  using ProbeDone = std::function<void(std::error_code)>;
+  void probe_store(ProbeDone done);
+
  private:
   // An answer held until its batch commits.
   struct Pending {
     SioSocket* socket = nullptr;  // the asking socket; nulled if it leaves before the flush
     std::optional<std::uint64_t> ack_id;
     RestDone rest_done;           // set for a REST call instead of a socket
+    ProbeDone probe_done;         // set for the readiness probe instead
     std::string user;
+    std::string event;            // the socket event, for the ack's report
     Reply reply;
   };
   void join_room(SioSocket& socket, const IncomingEvent& event);
   void open_batch();
   void hold(Pending p);
   void release(Pending& p, std::error_code commit_error);
+  void report_ack(const SioSocket& socket, std::string_view event, std::string_view result);
 
   ScanService& service_;
   auth::VerifierOptions verifier_;

@@ -58,6 +58,8 @@ struct Reply {
   // The store's error behind an `internal` or `unavailable` answer (e.g.
   // "database is locked", disk full), for the caller's log; empty otherwise.
   std::error_code store_error;
+  // A socket ack's error code ("invalid", "not_found", …); empty when ok.
+  std::string error;
 };
 
 class ScanService {
@@ -133,6 +135,10 @@ class ScanService {
   // unavailable (store::errc::busy) or internal, store_error set.
   static Reply batch_failure_event(std::error_code error);
   static Reply batch_failure_http(std::error_code error);
+
+  // A write that proves the store takes writes (store::ScanStore::probe_write),
+  // in the open batch if there is one: then its outcome is the commit's too.
+  std::error_code probe_write();
 
   // The database's epoch (replies carry it as "epoch").
   const std::string& epoch() const;

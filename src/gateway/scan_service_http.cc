@@ -23,7 +23,7 @@ Reply http_error(int status, std::string_view code, std::string_view message) {
   Json j;
   j["error"]["code"] = code;
   j["error"]["message"] = message;
-  return Reply{status, to_text(j), {}, {}, {}};
+  return Reply{status, to_text(j), {}, {}, {}, {}};
 }
 
 Reply http_failure(ops::Status status, const std::string& detail, std::error_code store_error) {
@@ -102,7 +102,7 @@ Reply ScanService::handle_http(std::string_view user, std::string_view method, s
     if (r.status != ops::Status::ok) return http_failure(r.status, r.detail, r.error);
     Json j;
     j["seq"] = *r.scan.deleted_seq;
-    return with_broadcast(Reply{200, to_text(j), {}, {}, {}}, r.deleted_now, "scan:deleted",
+    return with_broadcast(Reply{200, to_text(j), {}, {}, {}, {}}, r.deleted_now, "scan:deleted",
                           to_text(deleted_event_json(r.scan)));
   }
 
@@ -110,7 +110,7 @@ Reply ScanService::handle_http(std::string_view user, std::string_view method, s
     auto r = ops::create_scan(*store_, opts_, user, body);
     if (r.status != ops::Status::ok) return http_failure(r.status, r.detail, r.error);
     std::string scan = to_text(scan_json(r.scan));
-    Reply reply{r.created ? 201 : 200, scan, {}, {}, {}};
+    Reply reply{r.created ? 201 : 200, scan, {}, {}, {}, {}};
     return with_broadcast(std::move(reply), r.created, "scan:created", std::move(scan));
   }
   if (method != "GET") return http_error(405, "method_not_allowed", "use GET or POST on /api/scans");
@@ -133,13 +133,13 @@ Reply ScanService::handle_http(std::string_view user, std::string_view method, s
     }
     auto r = ops::list_scans(*store_, opts_, user, before, limit);
     if (r.status != ops::Status::ok) return http_failure(r.status, r.detail, r.error);
-    return Reply{200, to_text(live_page_json(r.page)), {}, {}, {}};
+    return Reply{200, to_text(live_page_json(r.page)), {}, {}, {}, {}};
   }
   const auto since_v = parse_int(*since);
   if (!since_v || *since_v < 0) return http_error(400, "invalid", "since: not a non-negative integer");
   auto r = ops::sync_since(*store_, opts_, user, *since_v, limit);
   if (r.status != ops::Status::ok) return http_failure(r.status, r.detail, r.error);
-  return Reply{200, to_text(change_page_json(r.page)), {}, {}, {}};
+  return Reply{200, to_text(change_page_json(r.page)), {}, {}, {}, {}};
 }
 
 }  // namespace scansync::gateway

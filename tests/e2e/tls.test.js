@@ -104,7 +104,7 @@ function request(client, method, p, { token, body, ca: trusted = ca } = {}) {
 
 describe('scansync gateway --tls-cert --tls-key', () => {
   it('says so when it starts listening', () => {
-    assert.match(server.stderr(), /"type":"listening","detail":"127\.0\.0\.1:\d+ \(TLS\)"/);
+    assert.match(server.stderr(), /"event":"listening","host":"127\.0\.0\.1","port":\d+,"tls":"true"/);
   });
 
   it('wss: a scan created over the socket and one over REST (https) reach the user\'s sockets', async () => {
