@@ -7,6 +7,7 @@
 //
 //   node bench/cluster/cluster_bench.js --build DIR [--receivers 1000] [--seconds 5] [--rates 5,10] [--rounds 3]
 //        [--sides scansync,node]   (one side alone: its column, no ratios)
+//        [--scansync PATH]         (another build's binary; default DIR/src/cli/scansync)
 //
 // Fan-out: one creator on node A at full rate (256 creates in flight), the
 // user's receivers spread over both nodes; events delivered per server
@@ -26,7 +27,7 @@ const { fmt, median, table } = require('../report');
 const REPO = path.resolve(__dirname, '..', '..');
 
 function parseArgs(argv) {
-  const o = { build: path.join(REPO, 'build-bench'), receivers: 1000, seconds: 5, rates: '5,10', rounds: 3, sides: 'scansync,node' };
+  const o = { build: path.join(REPO, 'build-bench'), receivers: 1000, seconds: 5, rates: '5,10', rounds: 3, sides: 'scansync,node', scansync: '' };
   for (let i = 0; i < argv.length; i += 2) {
     const key = argv[i].replace(/^--/, '');
     if (!(key in o)) throw new Error(`unknown option ${argv[i]}`);
@@ -35,7 +36,7 @@ function parseArgs(argv) {
   return o;
 }
 const opts = parseArgs(process.argv.slice(2));
-const scansync = path.join(opts.build, 'src', 'cli', 'scansync');
+const scansync = opts.scansync || path.join(opts.build, 'src', 'cli', 'scansync');
 const loadgen = path.join(opts.build, 'bench', 'loadgen');
 
 // Traversable by the postgres user: mkdtemp makes 0700.
