@@ -115,6 +115,7 @@ pg_port="$(free_port)"
 mkdir "$work/pg"
 if ((EUID == 0)); then chown postgres:postgres "$work/pg"; fi
 "${as_pg[@]}" initdb -D "$work/pg" --auth=trust -U postgres >"$work/initdb.log" 2>&1 || die "initdb failed: $(tail -5 "$work/initdb.log")"
+# A throwaway cluster: fsync off.
 "${as_pg[@]}" pg_ctl -D "$work/pg" -l "$work/pg/server.log" -w -t 30 \
   -o "-p $pg_port -k $work/pg -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null ||
   die "PostgreSQL did not start: $(tail -5 "$work/pg/server.log")"
