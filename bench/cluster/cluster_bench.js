@@ -194,7 +194,7 @@ async function main() {
     ['fan-out events delivered/s', fmt(s.fanout.events_per_s), fmt(n.fanout.events_per_s), ratio(s.fanout.events_per_s, n.fanout.events_per_s)],
     ['fan-out events per server CPU-second (both nodes)', fmt(s.fanout.per_cpu), fmt(n.fanout.per_cpu), ratio(s.fanout.per_cpu, n.fanout.per_cpu)],
     ['fan-out creates committed and acked/s', fmt(s.fanout.creates_per_s), fmt(n.fanout.creates_per_s), ratio(s.fanout.creates_per_s, n.fanout.creates_per_s)],
-    ['fan-out all deliveries complete', String(s.fanout.complete), String(n.fanout.complete), ''],
+    ['fan-out all deliveries complete', String(s.fanout.complete ?? 'n/a'), String(n.fanout.complete ?? 'n/a'), ''],
     ...rates.flatMap((rate) => {
       const a = s.latency[rate];
       const b = n.latency[rate];
