@@ -137,7 +137,7 @@ class HttpSession final : public PollWaiter,
       case Route::healthz:
         return respond(200, "application/json", impl_->stopped ? R"({"status":"stopping"})" : R"({"status":"ok"})");
       case Route::readyz:
-        return impl_->check_readiness([self = shared_from_this()](Readiness r) {
+        return impl_->check_readiness([self = this->shared_from_this()](Readiness r) {
           self->respond(r.http_status(), "application/json", r.body());
         });
       case Route::metrics:
