@@ -8,7 +8,7 @@ PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config git
   libboost1.81-dev libssl-dev nlohmann-json3-dev libcli11-dev
   libsqlite3-dev sqlite3 googletest libgtest-dev libgmock-dev
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev lld  # lld: links ~3x faster than ld.bfd
   python3 iproute2 util-linux  # the C ABI's ctypes test; the network monitor's namespace tests; prlimit
   nodejs npm
 )
