@@ -10,6 +10,7 @@ PACKAGES=(
   libsqlite3-dev sqlite3 googletest libgtest-dev libgmock-dev
   clang libclang-rt-14-dev lld  # lld: links ~3x faster than ld.bfd
   python3 iproute2 util-linux  # the C ABI's ctypes test; the network monitor's namespace tests; prlimit
+  dpkg-dev adduser systemd  # tests/install: cpack's dpkg-shlibdeps; the .deb's postinst; systemd-analyze verify
   nodejs npm
 )
 if [[ "${SCANSYNC_WITH_WASM:-1}" == 1 ]]; then PACKAGES+=(emscripten binaryen); fi  # binaryen: wasm-opt for build-web.sh

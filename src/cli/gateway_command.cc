@@ -69,7 +69,7 @@ struct GatewayCliOptions {
   std::string max_token_ttl = "30d";
   std::string durability = "full";
   std::vector<std::string> cors_origins;
-  std::string web_root;  // empty: the build tree's web/, then <exe dir>/../share/scansync/web
+  std::string web_root;  // empty: <exe dir>/../share/scansync/web, then the build tree's web/
   bool conformance = false;
 };
 
@@ -308,8 +308,8 @@ void register_gateway(CLI::App& app) {
       ->expected(1)
       ->take_all();
   cmd->add_option("--web-root", o->web_root,
-                  "Folder whose files are served at / (default: the build tree's web/, then "
-                  "<exe dir>/../share/scansync/web)");
+                  "Folder whose files are served at / (default: <exe dir>/../share/scansync/web, "
+                  "then the build tree's web/)");
   cmd->add_flag("--conformance", o->conformance,
                 "Behave like the reference servers of the protocol test suites (no JWT, no database)");
   cmd->callback([o] { set_exit_code(run_gateway(*o)); });

@@ -97,12 +97,15 @@ Result<WebFile> WebRoot::read_file(const fs::path& file) const {
 
 std::vector<fs::path> default_web_roots() {
   std::vector<fs::path> roots;
-#ifdef SCANSYNC_DEFAULT_WEB_ROOT
-  roots.emplace_back(SCANSYNC_DEFAULT_WEB_ROOT);
-#endif
+  // The install layout first: an installed binary still has the build
+  // tree's path compiled in, and that folder may exist on the machine that
+  // built it (the package tests install there).
   std::error_code ec;
   const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
   if (!ec) roots.push_back(exe.parent_path() / ".." / "share" / "scansync" / "web");
+#ifdef SCANSYNC_DEFAULT_WEB_ROOT
+  roots.emplace_back(SCANSYNC_DEFAULT_WEB_ROOT);
+#endif
   return roots;
 }
 

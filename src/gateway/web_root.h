@@ -49,8 +49,9 @@ class WebRoot {
   std::filesystem::path dir_;  // canonical
 };
 
-// Where the page is looked for when no folder is given, in order: the build
-// tree's web/ (compiled in), then <exe dir>/../share/scansync/web.
+// Where the page is looked for when no folder is given, in order:
+// <exe dir>/../share/scansync/web (the install layout), then the build
+// tree's web/ (compiled in).
 std::vector<std::filesystem::path> default_web_roots();
 
 }  // namespace scansync::gateway

@@ -76,11 +76,11 @@ TEST_F(WebRootTest, RootMustBeAFolder) {
   EXPECT_EQ(WebRoot::at(base_ / "root" / "sub" / "..")->dir(), fs::canonical(base_ / "root"));
 }
 
-TEST(DefaultWebRoots, BuildTreeThenInstallLayout) {
+TEST(DefaultWebRoots, InstallLayoutThenBuildTree) {
   const auto roots = default_web_roots();
   ASSERT_EQ(roots.size(), 2u);
-  EXPECT_EQ(roots[0].filename(), "web");
-  EXPECT_EQ(roots[1].lexically_normal().parent_path().filename(), "scansync");
+  EXPECT_EQ(roots[0].lexically_normal().parent_path().filename(), "scansync");
+  EXPECT_EQ(roots[1].filename(), "web");
 }
 
 }  // namespace
