@@ -11,7 +11,7 @@ PACKAGES=(
   libpq-dev postgresql  # the PostgreSQL scan repository; its tests start a real server
   libhiredis-dev redis-server  # the Redis fan-out between gateway nodes; its tests start their own redis-server
   haproxy  # scripts/cluster.sh and tests/e2e/cluster_lb.test.js: the load balancer in front of two nodes
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev lld  # lld: links ~3x faster than ld.bfd
   python3 iproute2 util-linux  # the C ABI's ctypes test; the network monitor's namespace tests; prlimit
   dpkg-dev adduser systemd  # tests/install: cpack's dpkg-shlibdeps; the .deb's postinst; systemd-analyze verify
   python3-prometheus-client  # e2e.observability parses /metrics with its text-format parser
