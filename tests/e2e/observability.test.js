@@ -158,7 +158,7 @@ describe('--log-level', () => {
     assert.equal(r.status, 2, JSON.stringify(r));
     const lines = r.stderr.trimEnd().split('\n');
     assert.equal(lines.length, 2, r.stderr);
-    assert.match(lines[0], /^scansync: .*--log-level/);
+    assert.match(lines[0], /^scansync gateway: --log-level: verbose not in/);
     assert.match(lines[1], /^usage: scansync gateway/);
   });
 });

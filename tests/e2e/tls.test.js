@@ -235,7 +235,7 @@ describe('unusable TLS settings', () => {
       assert.equal(r.code, 2, JSON.stringify(r));
       const lines = r.stderr.trimEnd().split('\n');
       assert.equal(lines.length, 2, r.stderr);
-      assert.match(lines[0], new RegExp(`^scansync: ${given} requires ${missing}`));
+      assert.match(lines[0], new RegExp(`^scansync gateway: ${given} requires ${missing}`));
       assert.match(lines[1], /^usage: scansync gateway \[OPTIONS\]/);
     }
   });
