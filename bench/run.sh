@@ -8,6 +8,8 @@
 # Without --only, all three run with their default sizes (the options go to
 # the first two).
 #   bench/run.sh --only browser [--frames N] [--wire-frames N] [--rounds N]   (bench/browser/)
+#   bench/run.sh --only cluster [--receivers N] [--seconds S] [--rates 5,10] [--rounds N]   (bench/cluster/:
+#     two nodes on PostgreSQL + Redis against two socket.io nodes with the Redis adapter; not in the default run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD="${BENCH_BUILD_DIR:-$PWD/build-bench}"
@@ -27,10 +29,12 @@ only=""
 if [[ "${1:-}" == "--only" ]]; then only="${2:-}"; fi
 
 device_deps() {
-  # better-sqlite3 for the device benchmark only (bench/package.json), so the
-  # tests never pay for compiling it. Compiled from source against the
-  # installed Node's headers (/usr/include/node): no prebuilt download.
-  if [[ ! -f bench/node_modules/better-sqlite3/build/Release/better_sqlite3.node ]]; then
+  # bench/package.json: better-sqlite3 for the device benchmark, the Redis
+  # adapter, redis and pg for the cluster one; never installed by the tests.
+  # better-sqlite3 is compiled from source against the installed Node's
+  # headers (/usr/include/node): no prebuilt download.
+  if [[ ! -f bench/node_modules/better-sqlite3/build/Release/better_sqlite3.node ]] ||
+     [[ ! -d bench/node_modules/@socket.io/redis-adapter ]]; then
     (cd bench && npm_config_nodedir=/usr npm_config_build_from_source=true npm ci --no-audit --no-fund --loglevel=error)
   fi
 }
@@ -42,6 +46,14 @@ if [[ "$only" == "device" ]]; then
   cmake --build "$BUILD" -j "$(nproc)" --target scansync store_apply_bench >/dev/null
   device_deps
   exec node bench/device/device_bench.js --build "$BUILD" "$@"
+fi
+
+if [[ "$only" == "cluster" ]]; then
+  shift 2
+  cmake --build "$BUILD" -j "$(nproc)" --target scansync loadgen >/dev/null
+  device_deps
+  ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+  exec node bench/cluster/cluster_bench.js --build "$BUILD" "$@"
 fi
 
 cmake --build "$BUILD" -j "$(nproc)" --target client_dispatch_bench loadgen scansync store_apply_bench >/dev/null

@@ -101,15 +101,28 @@ TEST(WatchCli, CatchesUpWithSyncSinceAndShowsEachChangeOnce) {
   EXPECT_TRUE(event_with_seq(*third, 3)) << third->dump();
 }
 
-TEST(WatchCli, ServerWithoutSyncSinceStillShowsLiveEvents) {
+TEST(WatchCli, ServerWithoutSyncSinceShowsLiveEventsUpToTheFirstGap) {
   auto server = start_server({.no_sync_since = true});
   // The CLI waits for the sync:since ack up to the ack timeout and holds
-  // live events meanwhile; they come out afterwards.
+  // live events meanwhile. Then it applies them up to the first seq gap and
+  // reports sync_failed: applying past a gap would move the cursor over
+  // changes it never saw (scansync-sim seed 193).
   Watch watch({"--json", "--url", server.http_url(), "--token", mint_jwt({.sub = "alice"}), "--ack-timeout-ms",
                "1000"});
   ASSERT_TRUE(server.wait_for_evt("join", in(kWait)));
+  ASSERT_TRUE(server.emit_to("alice", "scan:created", scan("00000000-0000-4000-8000-000000000001", 1), in(kWait)));
   ASSERT_TRUE(server.emit_to("alice", "scan:created", scan("00000000-0000-4000-8000-000000000007", 7), in(kWait)));
-  ASSERT_TRUE(watch.until([](const json& j) { return event_with_seq(j, 7); }, in(kWait))) << watch.transcript();
+  bool first = false, failed = false, past_gap = false;
+  ASSERT_TRUE(watch.until(
+      [&](const json& j) {
+        first = first || event_with_seq(j, 1);
+        past_gap = past_gap || event_with_seq(j, 7);
+        failed = failed || (j.value("type", "") == "error" && j.value("code", "") == "sync_failed");
+        return first && failed;
+      },
+      in(kWait)))
+      << watch.transcript();
+  EXPECT_FALSE(past_gap) << watch.transcript();
 }
 
 TEST(WatchCli, HumanReadableOutputWithTokenFile) {

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Fuzzes the protocol codec (fuzz/) and the gateway's parsers and server core
 # (fuzz/gateway/): builds the libFuzzer targets (clang, ASan + UBSan, the
-# whole build instrumented) in build-fuzz and runs each for an equal share
-# of SECONDS.
-# The seed corpus is copied to a scratch folder under build-fuzz, so the
+# whole build instrumented) in build-asan, the sanitizer tree the suite also
+# uses (scripts/configure-sanitized.sh), and runs each for an equal share of
+# SECONDS.
+# The seed corpus is copied to a scratch folder under build-asan, so the
 # repository is never modified. Fails on any crash, leak, timeout or
-# invariant violation; the offending input is left in build-fuzz/run/<target>/.
+# invariant violation; the offending input is left in build-asan/fuzz-run/<target>/.
 #
 # Usage: scripts/fuzz.sh [SECONDS]   (default 60)
 set -euo pipefail
@@ -17,27 +18,18 @@ per=$((total / ${#targets[@]}))
 ((per >= 1)) || per=1
 
 export CCACHE_DIR="${CCACHE_DIR:-$PWD/.cache/ccache}"
-# A build dir configured with another compiler cannot be switched in place.
-if [[ -f build-fuzz/CMakeCache.txt ]] && ! grep -q '^CMAKE_CXX_COMPILER:.*clang++' build-fuzz/CMakeCache.txt; then
-  rm -rf build-fuzz
-fi
-# The old core-only configuration cannot grow the gateway's targets in place.
-if [[ -f build-fuzz/CMakeCache.txt ]] && grep -q '^SCANSYNC_CORE_ONLY:BOOL=ON' build-fuzz/CMakeCache.txt; then
-  rm -rf build-fuzz
-fi
-CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DCMAKE_CXX_COMPILER=clang++ -DSCANSYNC_FUZZ=ON -DSCANSYNC_TESTS=OFF >/dev/null
-cmake --build build-fuzz -j "${JOBS:-$(nproc)}" --target "${targets[@]/#/fuzz_}"
+./scripts/configure-sanitized.sh  # the one sanitizer tree, build-asan, shared with the suite
+cmake --build build-asan -j "${JOBS:-$(nproc)}" --target "${targets[@]/#/fuzz_}"
 
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 for t in "${targets[@]}"; do
-  work="build-fuzz/run/$t"
+  work="build-asan/fuzz-run/$t"
   rm -rf "$work"
   mkdir -p "$work/corpus" "$work/artifacts"
   cp fuzz/corpus/"$t"/* "$work/corpus/"
   echo "== fuzz_$t for ${per}s"
-  if ! "build-fuzz/fuzz/fuzz_$t" "$work/corpus" -dict=fuzz/sio.dict -max_total_time="$per" -max_len=16384 \
+  if ! "build-asan/fuzz/fuzz_$t" "$work/corpus" -dict=fuzz/sio.dict -max_total_time="$per" -max_len=16384 \
       -timeout=10 -rss_limit_mb=2048 -artifact_prefix="$work/artifacts/" -print_final_stats=1 >"$work/log" 2>&1; then
     tail -n 60 "$work/log"
     echo "fuzz: fuzz_$t FAILED; input saved in $work/artifacts/" >&2

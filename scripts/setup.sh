@@ -10,9 +10,11 @@ PACKAGES=(
   libsqlite3-dev sqlite3 googletest libgtest-dev libgmock-dev
   libpq-dev postgresql  # the PostgreSQL scan repository; its tests start a real server
   libhiredis-dev redis-server  # the Redis fan-out between gateway nodes; its tests start their own redis-server
-  clang libclang-rt-14-dev
+  haproxy  # scripts/cluster.sh and tests/e2e/cluster_lb.test.js: the load balancer in front of two nodes
+  clang libclang-rt-14-dev lld  # lld: links ~3x faster than ld.bfd
   python3 iproute2 util-linux  # the C ABI's ctypes test; the network monitor's namespace tests; prlimit
   dpkg-dev adduser systemd  # tests/install: cpack's dpkg-shlibdeps; the .deb's postinst; systemd-analyze verify
+  python3-prometheus-client  # e2e.observability parses /metrics with its text-format parser
   nodejs npm
 )
 if [[ "${SCANSYNC_WITH_WASM:-1}" == 1 ]]; then PACKAGES+=(emscripten binaryen); fi  # binaryen: wasm-opt for build-web.sh

@@ -6,40 +6,42 @@ cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 export CCACHE_DIR="${CCACHE_DIR:-$PWD/.cache/ccache}"
 JOBS="${JOBS:-$(nproc)}"
+# Each step says when it starts (seconds since the start), so a slow CI run shows where the time went.
+phase() { echo "== $* [${SECONDS}s]"; }
 
 # First, so that the configure below registers e2e.wasm_client (it needs the module).
-echo "== browser module: Emscripten (build/web)"
+phase "browser module: Emscripten (build/web)"
 ./scripts/build-web.sh
 
-echo "== build (RelWithDebInfo)"
+phase "build (RelWithDebInfo)"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j "$JOBS"
-echo "== ctest"
+phase "ctest"
 ctest --test-dir build --output-on-failure -j "$JOBS" --timeout 300
 
 # The deterministic simulation, past ctest's seeds 1-200 (src/sim/README.md):
 # ~100 s of one core for 2,000. SIM_SEEDS=0 skips it.
 SIM_SEEDS="${SIM_SEEDS:-2000}"
 if [ "$SIM_SEEDS" -gt 0 ]; then
-  echo "== simulator: $SIM_SEEDS seeds"
+  phase "simulator: $SIM_SEEDS seeds"
   ./build/src/sim/scansync-sim --seeds "201-$((200 + SIM_SEEDS))" | tail -n 20
 fi
 
-echo "== everything again under ASan + UBSan (the gateway the e2e suites start included)"
-cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSCANSYNC_CORE_ONLY=OFF -DSCANSYNC_SANITIZE=ON >/dev/null
-cmake --build build-asan -j "$JOBS"
+phase "everything again under ASan + UBSan, clang (the gateway the e2e suites start included)"
+./scripts/configure-sanitized.sh
+cmake --build build-asan -j "$JOBS"  # the fuzz targets too: the fuzz run below uses this tree
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure -j "$JOBS" --timeout 300
 
-echo "== store: ThreadSanitizer (the checkpointer's thread and the writer's)"
+phase "store: ThreadSanitizer (the checkpointer's thread and the writer's)"
 cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS="-fsanitize=thread -O1" \
   -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=thread" >/dev/null
 cmake --build build-tsan -j "$JOBS" --target store_tests
 TSAN_OPTIONS=halt_on_error=1 ./build-tsan/src/store/store_tests
 
-echo "== portable core: Emscripten"
+phase "portable core: Emscripten"
 ./scripts/check-wasm.sh
 
-echo "== fuzz (short run)"
+phase "fuzz (short run)"
 ./scripts/fuzz.sh "${FUZZ_SECONDS:-40}"
-echo "== all tests passed"
+echo "== all tests passed in ${SECONDS}s"

@@ -6,6 +6,11 @@
 //   loadgen memory  --port P --pid SERVER_PID --token T [--connections 10000]
 //   loadgen floor   [--receivers 100 --rate 200 --warmup 1 --seconds 5 --sender-cpu 0]   (no server: floor.h)
 //
+// Several nodes of one cluster (bench/cluster/): --port A,B --pid PA,PB,...
+// The creator connects to the first port, the receivers round-robin over all
+// of them; the server CPU is the sum over every --pid; latency also reports
+// the receivers on the other nodes apart ("remote").
+//
 // Prints one JSON line with the figures, the server's CPU seconds over the
 // measured window (/proc/PID/stat utime+stime) and the load generator's own.
 // Every wait is bounded; all traffic is on loopback.
@@ -34,8 +39,8 @@ namespace {
 using Json = nlohmann::json;
 
 struct Args {
-  std::uint16_t port = 0;
-  pid_t pid = 0;
+  std::vector<std::uint16_t> ports;  // the creator on ports[0]; receivers round-robin
+  std::vector<pid_t> pids;           // the server's processes: CPU summed, RSS of the first
   std::string token;
   int source_base = 10;  // connections bind 127.0.0.<base + i / 5000>
   int receivers = 0;
@@ -54,8 +59,9 @@ bool run_until(EventLoop& loop, const std::function<bool()>& pred, Clock::durati
 }
 
 // Opens n joined connections, at most `concurrency` handshakes at a time.
+// The k-th connection goes to ports[k % size] (spread) or to ports[0].
 std::vector<std::shared_ptr<WsConn>> connect_many(EventLoop& io, const Args& a, int n, int& source_offset,
-                                                  int concurrency = 200) {
+                                                  bool spread = true, int concurrency = 200) {
   std::vector<std::shared_ptr<WsConn>> conns;
   conns.reserve(static_cast<std::size_t>(n));
   int started = 0, ready = 0, failed = 0, in_flight = 0;
@@ -63,7 +69,7 @@ std::vector<std::shared_ptr<WsConn>> connect_many(EventLoop& io, const Args& a, 
   std::function<void()> start_more = [&] {
     while (started < n && in_flight < concurrency) {
       ConnTarget t;
-      t.port = a.port;
+      t.port = spread ? a.ports[static_cast<std::size_t>(started) % a.ports.size()] : a.ports.front();
       t.token = a.token;
       t.source_address = "127.0.0." + std::to_string(a.source_base + source_offset / 5000);
       ++source_offset;
@@ -110,15 +116,22 @@ std::string create_frame(std::uint64_t ack_id, const std::string& id) {
 
 bool is_scan_created(std::string_view f) { return f.rfind(R"(42["scan:created")", 0) == 0; }
 
-// Window of the measurement: wall, server CPU, load generator CPU.
+double cpu_seconds(const std::vector<pid_t>& pids) {
+  double sum = 0;
+  for (pid_t p : pids) sum += process_cpu_seconds(p);
+  return sum;
+}
+
+// Window of the measurement: wall, server CPU (all its processes), load generator CPU.
 struct Window {
   Clock::time_point t0;
   double server0 = 0, self0 = 0;
-  pid_t pid;
-  explicit Window(pid_t p) : t0(Clock::now()), server0(process_cpu_seconds(p)), self0(self_cpu_seconds()), pid(p) {}
+  std::vector<pid_t> pids;
+  explicit Window(const std::vector<pid_t>& p)
+      : t0(Clock::now()), server0(cpu_seconds(p)), self0(self_cpu_seconds()), pids(p) {}
   Json finish() const {
     const double wall = secs(Clock::now() - t0);
-    const double server = process_cpu_seconds(pid) - server0;
+    const double server = cpu_seconds(pids) - server0;
     const double self = self_cpu_seconds() - self0;
     return {{"wall_s", wall}, {"server_cpu_s", server}, {"loadgen_cpu_s", self}, {"loadgen_cpu_share", self / wall}};
   }
@@ -127,7 +140,7 @@ struct Window {
 Json fanout(EventLoop& io, const Args& a) {
   int src = 0;
   auto receivers = connect_many(io, a, a.receivers, src);
-  auto creator = connect_many(io, a, 1, src).front();
+  auto creator = connect_many(io, a, 1, src, false).front();
   std::uint64_t delivered = 0, sent = 0, acked = 0, refused = 0;
   bool stop = false;
   for (auto& r : receivers) r->on_text([&](std::string_view f, Clock::time_point) { delivered += is_scan_created(f); });
@@ -140,7 +153,7 @@ Json fanout(EventLoop& io, const Args& a) {
     if (f.find(R"([{"ok":true)") == std::string_view::npos) ++refused;
     if (!stop) send_one();
   });
-  Window w(a.pid);
+  Window w(a.pids);
   for (int i = 0; i < a.window; ++i) send_one();
   io.at(Clock::now() + std::chrono::seconds(a.seconds), [&] { stop = true; });
   const std::uint64_t per_create = receivers.size() + 1;
@@ -163,28 +176,33 @@ Json fanout(EventLoop& io, const Args& a) {
 Json latency(EventLoop& io, const Args& a) {
   int src = 0;
   auto receivers = connect_many(io, a, a.receivers, src);
-  auto creator = connect_many(io, a, 1, src).front();
+  auto creator = connect_many(io, a, 1, src, false).front();
   struct Sent {
     Clock::time_point at;
     bool measured;
   };
   std::unordered_map<std::string, Sent> sent_at;
-  std::vector<double> samples_ms;
+  std::vector<double> samples_ms, remote_ms;  // remote: receivers on another node than the creator
   samples_ms.reserve(static_cast<std::size_t>(a.rate * a.seconds * a.receivers));
   std::uint64_t sent = 0, acked = 0, warmup_delivered = 0;
   const std::uint64_t warmup = static_cast<std::uint64_t>(a.rate) * static_cast<std::uint64_t>(a.warmup);
   const std::uint64_t measured = static_cast<std::uint64_t>(a.rate) * static_cast<std::uint64_t>(a.seconds);
   const std::uint64_t total = warmup + measured;
-  auto on_event = [&](std::string_view f, Clock::time_point arrived) {
+  auto on_event = [&](bool remote, std::string_view f, Clock::time_point arrived) {
     if (!is_scan_created(f)) return;
     const auto at = f.find(R"("id":")");
     if (at == std::string_view::npos) return;
     const auto it = sent_at.find(std::string(f.substr(at + 6, 36)));
     if (it == sent_at.end()) return;
     if (!it->second.measured) return void(++warmup_delivered);
-    samples_ms.push_back(std::chrono::duration<double, std::milli>(arrived - it->second.at).count());
+    const double ms = std::chrono::duration<double, std::milli>(arrived - it->second.at).count();
+    samples_ms.push_back(ms);
+    if (remote) remote_ms.push_back(ms);
   };
-  for (auto& r : receivers) r->on_text(on_event);
+  for (std::size_t i = 0; i < receivers.size(); ++i) {
+    const bool remote = i % a.ports.size() != 0;  // connect_many's round-robin
+    receivers[i]->on_text([&on_event, remote](std::string_view f, Clock::time_point at) { on_event(remote, f, at); });
+  }
   creator->on_text([&](std::string_view f, Clock::time_point) { acked += f.rfind("43", 0) == 0; });
   IdMaker ids;
   const auto period = std::chrono::nanoseconds(1'000'000'000 / a.rate);
@@ -194,7 +212,7 @@ Json latency(EventLoop& io, const Args& a) {
     if (sent == total) return;
     next += period;
     io.at(next, [&] {
-      if (sent == warmup) w.emplace(a.pid);
+      if (sent == warmup) w.emplace(a.pids);
       auto id = ids.next();
       sent_at.emplace(id, Sent{Clock::now(), sent >= warmup});
       creator->send(create_frame(sent++, id));
@@ -206,8 +224,9 @@ Json latency(EventLoop& io, const Args& a) {
   const bool complete = run_until(
       io, [&] { return acked == total && samples_ms.size() == expected && warmup_delivered == warmup * receivers.size(); },
       std::chrono::seconds(a.warmup + a.seconds + 60));
-  Json out = w ? w->finish() : Window(a.pid).finish();
+  Json out = w ? w->finish() : Window(a.pids).finish();
   out.update(percentiles_ms(samples_ms));
+  if (a.ports.size() > 1) out["remote"] = percentiles_ms(remote_ms);
   out.update({{"scenario", "latency"}, {"receivers", receivers.size()}, {"rate", a.rate}, {"warmup_s", a.warmup},
               {"creates", sent - warmup}, {"samples", samples_ms.size()}, {"expected", expected}, {"complete", complete}});
   for (auto& r : receivers) r->close();
@@ -226,10 +245,10 @@ Json memory(EventLoop& io, const Args& a) {
     run_until(io, [&] { return acked; }, std::chrono::seconds(10));
     warm->close();
   }
-  const auto rss_before = process_rss_kb(a.pid);
-  Window w(a.pid);
+  const auto rss_before = process_rss_kb(a.pids.front());
+  Window w(a.pids);
   auto conns = connect_many(io, a, a.connections, src);
-  const auto rss_after = process_rss_kb(a.pid);
+  const auto rss_after = process_rss_kb(a.pids.front());
   Json out = w.finish();
   out.update({{"scenario", "memory"}, {"connections", conns.size()}, {"rss_before_kb", rss_before},
               {"rss_after_kb", rss_after},
@@ -248,8 +267,10 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   Args a;
   auto common = [&](CLI::App* sub) {
-    sub->add_option("--port", a.port, "server port on 127.0.0.1")->required();
-    sub->add_option("--pid", a.pid, "server process id (CPU and RSS are read from /proc)")->required();
+    sub->add_option("--port", a.ports, "server port(s) on 127.0.0.1, comma-separated: the creator on the first")
+        ->required()->delimiter(',');
+    sub->add_option("--pid", a.pids, "server process id(s): CPU summed, RSS of the first (from /proc)")
+        ->required()->delimiter(',');
     sub->add_option("--token", a.token, "JWT for the CONNECT packet")->required();
     sub->add_option("--source-base", a.source_base, "first 127.0.0.x octet to bind connections to");
   };

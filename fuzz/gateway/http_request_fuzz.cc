@@ -31,7 +31,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   FUZZ_CHECK(target.path.size() + target.query.size() <= text.size());
   const Route route = route_of(target.path, size % 2 == 1);
   FUZZ_CHECK(route == Route::engine || route == Route::raw_engine || route == Route::scans_api ||
-             route == Route::healthz || route == Route::web_page || route == Route::not_found);
+             route == Route::healthz || route == Route::readyz || route == Route::metrics ||
+             route == Route::web_page || route == Route::not_found);
 
   if (auto file = web_file_path(target.path)) {
     FUZZ_CHECK(!file->empty() && file->front() != '/' && file->back() != '/');

@@ -4,13 +4,14 @@
 #include "auth/api_key_file.h"
 
 #include <fcntl.h>
-#include <openssl/rand.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+
+#include "auth/secret_io.h"
 
 namespace scansync::auth {
 namespace {
@@ -112,18 +113,6 @@ FileText read_checked(const std::filesystem::path& file) {
   }
   ::close(fd);
   return out;
-}
-
-bool write_all(int fd, std::string_view data) {
-  while (!data.empty()) {
-    const ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
 }
 
 // A 0600 temporary file beside `file` holding `content`, fsynced; its path,
@@ -229,15 +218,9 @@ ApiKeyFile load_api_key_file(const std::filesystem::path& file, std::string_view
 }
 
 Result<std::string> generate_api_key() {
-  unsigned char raw[kNewKeyBytes];
-  if (RAND_bytes(raw, static_cast<int>(sizeof raw)) != 1) return api_key_errc::write_failed;
-  static const char kHex[] = "0123456789abcdef";
-  std::string key(kNewKeyPrefix);
-  for (unsigned char b : raw) {
-    key += kHex[b >> 4];
-    key += kHex[b & 15];
-  }
-  return key;
+  auto hex = random_hex(kNewKeyBytes);
+  if (!hex) return api_key_errc::write_failed;
+  return std::string(kNewKeyPrefix) + *hex;
 }
 
 Result<std::string> create_api_key_file(const std::filesystem::path& file, std::string_view comment) {

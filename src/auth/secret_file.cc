@@ -1,7 +1,6 @@
 // HS256 secrets on disk. The dev secret is the hex text itself (64 chars), used
 // as the HMAC key byte for byte, so any JWT tool given the file's content
 // produces tokens the gateway accepts.
-#include <openssl/rand.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "auth/secret_io.h"
 #include "scansync/auth/jwt.h"
 
 namespace scansync::auth {
@@ -24,31 +24,6 @@ std::string trim(std::string s) {
   if (b == std::string::npos) return {};
   const auto e = s.find_last_not_of(ws);
   return s.substr(b, e - b + 1);
-}
-
-std::optional<std::string> random_hex(std::size_t bytes) {
-  std::string raw(bytes, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes)) != 1) return std::nullopt;
-  static const char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes * 2);
-  for (unsigned char b : raw) {
-    out += kHex[b >> 4];
-    out += kHex[b & 15];
-  }
-  return out;
-}
-
-bool write_all(int fd, std::string_view data) {
-  while (!data.empty()) {
-    const ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
 }
 
 }  // namespace

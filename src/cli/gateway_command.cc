@@ -8,12 +8,13 @@
 //                    [--max-connections N] [--write-timeout MS] [--max-pending-handshakes N]
 //                    [--max-pending-per-address N] [--max-scans-per-user N] [--max-token-ttl 30d]
 //                    [--durability full|normal] [--cors-origin ORIGIN]... [--web-root DIR]
-//                    [--tls-cert FILE --tls-key FILE]
+//                    [--tls-cert FILE --tls-key FILE] [--log-level debug|info|warn|error]
 //
 // Once listening it prints exactly one JSON line on stdout,
 // {"type":"listening","host":"127.0.0.1","port":N} (--port 0 picks a free
 // port; tests read the port from this line), ending ,"tls":true with TLS. Logs go to stderr, one JSON
-// object per line. SIGINT/SIGTERM: every socket is disconnected, the database
+// object per line: {"time":"…Z","level":"…","event":"…",…} (see
+// src/gateway/log_format.h). SIGINT/SIGTERM: every socket is disconnected, the database
 // closed, exit 0. SIGHUP/SIGUSR1/SIGUSR2 are logged and ignored; SIGPIPE is
 // ignored. Exit 1: the database, the secret, the API key file, the TLS files or
 // the address failed; 2: bad arguments.
@@ -40,6 +41,7 @@
 #include "cli/option_checks.h"
 #include "gateway/cors_policy.h"
 #include "gateway/tls_context.h"
+#include "gateway/log_format.h"
 #include "scansync/auth/jwt.h"
 #include "scansync/gateway/gateway.h"
 #include "store/data_dir_lock.h"
@@ -79,6 +81,7 @@ struct GatewayCliOptions {
   std::vector<std::string> cors_origins;
   std::string web_root;  // empty: <exe dir>/../share/scansync/web, then the build tree's web/
   std::string tls_cert, tls_key;  // both or neither (CLI11 checks)
+  std::string log_level = "info";
   bool conformance = false;
 };
 
@@ -99,8 +102,27 @@ void log_line(std::string_view line) {
   std::fflush(stderr);
 }
 
+std::int64_t now_unix_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The command's own lines, in the gateway's format (the gateway writes the rest).
+gateway::LogLevel g_log_level = gateway::LogLevel::info;
+
+void log_event(gateway::LogLevel level, std::string_view event, std::string_view key = {}, std::int64_t value = 0) {
+  if (level < g_log_level) return;
+  gateway::LogLine line(now_unix_ms(), level, event);
+  if (!key.empty()) line.add(key, value);
+  log_line(std::move(line).finish());
+}
+
+// A failure before or at start: exits follow.
 void log_error(std::string_view what, std::string_view detail) {
-  log_line(nlohmann::json{{"type", "error"}, {"what", what}, {"detail", detail}}.dump());
+  log_line(gateway::LogLine(now_unix_ms(), gateway::LogLevel::error, "start_failed")
+               .add("what", what)
+               .add("detail", detail)
+               .finish());
 }
 
 int run_gateway(const GatewayCliOptions& o) {
@@ -171,6 +193,8 @@ int run_gateway(const GatewayCliOptions& o) {
   g.max_connections = o.max_connections;  // 0: sized from the (raised) limit
   g.conformance = o.conformance;
   g.log = log_line;
+  g.log_level = gateway::parse_log_level(o.log_level).value_or(gateway::LogLevel::info);  // checked by the flag
+  g_log_level = g.log_level;
   if (o.conformance) {
     // The values the protocol test suites expect of the reference servers.
     g.ping_interval_ms = 300;
@@ -240,7 +264,7 @@ int run_gateway(const GatewayCliOptions& o) {
   std::function<void()> wait_harmless = [&] {
     harmless.async_wait([&](const boost::system::error_code& ec, int signo) {
       if (ec) return;
-      log_line(nlohmann::json{{"type", "signal_ignored"}, {"signal", signo}}.dump());
+      log_event(gateway::LogLevel::info, "signal_ignored", "signal", signo);
       wait_harmless();
     });
   };
@@ -260,7 +284,7 @@ int run_gateway(const GatewayCliOptions& o) {
   };
   signals.async_wait([&](const boost::system::error_code& ec, int signo) {
     if (ec) return;
-    log_line(nlohmann::json{{"type", "signal"}, {"signal", signo}}.dump());
+    log_event(gateway::LogLevel::info, "signal", "signal", signo);
     harmless.cancel();
     gateway.stop("server shutting down");
     *started_stop = std::chrono::steady_clock::now();
@@ -274,7 +298,7 @@ int run_gateway(const GatewayCliOptions& o) {
   std::cout << listening.dump() << std::endl;
   io.run();
   gw->reset();  // closes what is left before the io_context goes
-  log_line(R"({"type":"stopped"})");
+  log_event(gateway::LogLevel::info, "stopped");
   return 0;
 }
 
@@ -361,6 +385,11 @@ void register_gateway(CLI::App& app) {
                       ->type_name("FILE");
   tls_cert->needs(tls_key);
   tls_key->needs(tls_cert);
+  cmd->add_option("--log-level", o->log_level,
+                  "Least severe log lines written to stderr (JSON, one per line): debug (also one per socket event), "
+                  "info (one per REST call and per closed session), warn, error")
+      ->check(CLI::IsMember({"debug", "info", "warn", "error"}))
+      ->capture_default_str();
   cmd->add_flag("--conformance", o->conformance,
                 "Behave like the reference servers of the protocol test suites (no JWT, no database)");
   cmd->callback([o] { set_exit_code(run_gateway(*o)); });

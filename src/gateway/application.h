@@ -17,6 +17,7 @@ class SioSocket;
 // The Engine.IO handshake request (its query), for the token fallback.
 struct HandshakeInfo {
   std::map<std::string, std::string> query;
+  std::string remote_address{};  // the peer's, for the log (set by the gateway when it makes the session)
 };
 
 struct IncomingEvent {

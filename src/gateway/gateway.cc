@@ -8,7 +8,9 @@
 
 #include "gateway/conformance_app.h"
 #include "gateway/gateway_impl.h"
+#include "gateway/host_facts.h"
 #include "gateway/ids.h"
+#include "gateway/log_format.h"
 #include "gateway/scan_app.h"
 #include "gateway/scan_service.h"
 #include "scans/sqlite_scan_repository.h"
@@ -51,7 +53,11 @@ Gateway::Impl::Impl(asio::io_context& io_, GatewayOptions opts_) : io(io_),
       api_key_used(opts.api_keys.size(), false),
       pending(opts.max_pending_handshakes, opts.max_pending_per_address),
       acceptor(io_),
-      accept_pause(io_) {
+      accept_pause(io_),
+      logger(opts.log_level, [this] { return now_unix_ms(); }, opts.log) {
+  observer.add(&logger);
+  observer.add(&metrics);
+  process_start_time_s = process_start_time_seconds().value_or(0);
   if (opts.write_timeout_ms == 0) opts.write_timeout_ms = opts.ping_timeout_ms;
   engine_config.ping_interval = Millis(opts.ping_interval_ms);
   engine_config.ping_timeout = Millis(opts.ping_timeout_ms);
@@ -74,6 +80,11 @@ std::int64_t Gateway::Impl::now_unix_s() const {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
+std::int64_t Gateway::Impl::now_unix_ms() const {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 std::shared_ptr<SessionHost> Gateway::Impl::find(std::string_view sid) {
   auto it = sessions_.find(std::string(sid));
   return it == sessions_.end() ? nullptr : it->second;
@@ -84,15 +95,17 @@ std::shared_ptr<SessionHost> Gateway::Impl::create_session(TransportKind kind, s
                                                            std::string_view remote_address) {
   // The raw Engine.IO echo (conformance) has no CONNECT to wait for.
   if (!engine_only && !pending.try_begin(remote_address)) {
-    log("handshake_refused", "too many pending handshakes from " + std::string(remote_address));
+    observer.connection_refused(ConnectionRefused{"pending_handshakes", remote_address,
+                                                  "too many sessions waiting for their Socket.IO CONNECT"});
     return nullptr;
   }
+  handshake.remote_address = std::string(remote_address);
   std::string sid = random_id();
   auto host = std::make_shared<SessionHost>(shared_from_this(), sid, kind, ws_channel, std::move(handshake), engine_only,
                                             engine_only ? std::string() : std::string(remote_address));
   host->start();
   sessions_.emplace(sid, host);
-  log("session_open", kind == TransportKind::polling ? "polling" : "websocket", sid);
+  observer.session_opened(sid, transport_name(kind == TransportKind::websocket), remote_address);
   return host;
 }
 
@@ -132,17 +145,8 @@ std::string Gateway::Impl::health() const {
   return body;
 }
 
-void Gateway::Impl::log(std::string_view type, std::string_view detail, std::string_view sid) {
-  if (!opts.log) return;
-  std::string line = "{\"type\":" + json::quote(type);
-  if (!sid.empty()) line += ",\"sid\":" + json::quote(sid);
-  if (!detail.empty()) line += ",\"detail\":" + json::quote(detail);
-  line += "}";
-  opts.log(line);
-}
-
 void Gateway::Impl::handle_api(std::string_view method, std::string_view target, const RestCredentials& credentials,
-                               std::string_view body, std::function<void(HttpAnswer)> done) {
+                               std::string_view body, std::string_view remote, std::function<void(HttpAnswer)> done) {
   HttpAnswer a;
   if (!scan_app) {
     a.status = 404;
@@ -151,25 +155,85 @@ void Gateway::Impl::handle_api(std::string_view method, std::string_view target,
   }
   const RestAuthentication authentication = authenticate_rest(credentials, verifier, api_keys, now_unix_s());
   if (const auto* refusal = std::get_if<RestRefusal>(&authentication)) {
+    if (refusal->status == 401) {
+      const auto token = bearer_token(credentials.authorization);
+      const auto sub = token ? claimed_subject(*token) : std::nullopt;
+      observer.token_refused(TokenRefused{"rest", refusal->code, remote,
+                                          sub ? std::string_view(*sub) : std::string_view(), {}});
+    }
     a.status = refusal->status;
     a.body = api_error(refusal->code, refusal->message);
     return done(std::move(a));
   }
   const RestCaller& caller = std::get<RestCaller>(authentication);
+  a.user = caller.user;
   // Once per key and run: tells an operator rotating keys which ones are still in use.
   if (caller.api_key && !api_key_used[*caller.api_key]) {
     api_key_used[*caller.api_key] = true;
-    log("api_key_used", "key " + std::to_string(*caller.api_key + 1) + " of " + std::to_string(api_keys.size()) +
-                            " (file order), first use since start");
+    observer.notice(LogLevel::info, "api_key_used",
+                    {{"key", static_cast<std::int64_t>(*caller.api_key + 1)},
+                     {"keys", static_cast<std::int64_t>(api_keys.size())},
+                     {"detail", "first use since start (key number in file order)"}});
   }
   if (const auto limited = rest_limits.admit(caller, RateLimiter::Clock::now())) {
     a.status = limited->status;
     a.body = api_error(limited->code, limited->message);
     return done(std::move(a));
   }
-  scan_app->handle_rest(caller.user, method, target, body, [done = std::move(done)](int status, std::string body) {
-    done(HttpAnswer{status, "application/json", std::move(body)});
+  scan_app->handle_rest(caller.user, method, target, body,
+                        [done = std::move(done), user = caller.user](int status, std::string body) {
+                          done(HttpAnswer{status, "application/json", std::move(body), user});
+                        });
+}
+
+void Gateway::Impl::check_readiness(std::function<void(Readiness)> done) {
+  if (stopped) return done(not_ready("stopping", "server shutting down"));
+  if (!scan_app) return done(Readiness{});  // conformance mode: no store to write
+  // The free space matters where the scans are written: the data folder of
+  // the embedded SQLite, not this node's disk with PostgreSQL.
+  if (scan_app->repository_status().engine == "sqlite") {
+    if (auto shortage = space_shortage(available_bytes(opts.data_dir), opts.data_dir.string())) {
+      note_readiness(*shortage);
+      return done(std::move(*shortage));
+    }
+  }
+  // A fan-out that is down does not make the node unready: it keeps serving
+  // its own sockets and creates (and backfills once the link is back).
+  scan_app->probe_store([weak = weak_from_this(), done = std::move(done)](std::optional<scans::RepositoryError> e) {
+    Readiness r = readiness_of_probe(e);
+    if (auto self = weak.lock()) self->note_readiness(r);
+    done(std::move(r));
   });
+}
+
+void Gateway::Impl::note_readiness(const Readiness& r) {
+  // One line per change, not one per probe (an orchestrator asks every few seconds).
+  if (r.ready) {
+    if (!last_unready_reason_) return;
+    last_unready_reason_.reset();
+    observer.notice(LogLevel::info, "ready", {});
+    return;
+  }
+  if (last_unready_reason_ == r.reason) return;
+  last_unready_reason_ = r.reason;
+  observer.notice(LogLevel::warn, "not_ready", {{"reason", r.reason}, {"detail", r.detail}});
+}
+
+std::string Gateway::Impl::metrics_text() const {
+  MetricsGauges g;
+  for (const auto& [sid, host] : sessions_) {
+    ++(host->engine().transport() == TransportKind::websocket ? g.sessions_websocket : g.sessions_polling);
+  }
+  g.tcp_connections = connections_.size();
+  if (scan_app) {
+    g.sockets_joined = scan_app->rooms().member_count();
+    g.store = scan_app->repository_status();
+    g.fanout = scan_app->fanout_status();
+    g.tracker = scan_app->tracker_stats();
+  }
+  if (process_start_time_s > 0) g.process_start_time_s = process_start_time_s;
+  if (auto rss = resident_memory_bytes()) g.resident_memory_bytes = static_cast<double>(*rss);
+  return metrics.render(g);
 }
 
 void Gateway::Impl::request_flush() {
@@ -188,7 +252,7 @@ void Gateway::Impl::accept() {
     if (!ec) {
       if (self->accept_paused) {
         self->accept_paused = false;
-        self->log("accept_resumed");
+        self->observer.notice(LogLevel::info, "accept_resumed", {});
       }
       if (self->open_connections() >= self->max_connections) {
         self->refuse_connection(std::move(socket));
@@ -209,7 +273,8 @@ void Gateway::Impl::accept() {
 void Gateway::Impl::pause_accepting(const boost::system::error_code& why) {
   if (!accept_paused) {  // one line per episode, not one per retry
     accept_paused = true;
-    log("accept_paused", why.message() + "; retrying every " + std::to_string(kAcceptPause.count()) + " ms");
+    observer.notice(LogLevel::warn, "accept_paused",
+                    {{"error", why.message()}, {"retry_ms", static_cast<std::int64_t>(kAcceptPause.count())}});
   }
   accept_pause.expires_after(kAcceptPause);
   accept_pause.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
@@ -236,11 +301,13 @@ void Gateway::Impl::refuse_connection(tcp::socket socket) {
   asio::write(socket, asio::buffer(kAnswer), ec);  // small: the empty send buffer takes it at once
   socket.shutdown(tcp::socket::shutdown_both, ec);
   socket.close(ec);
+  // Counted every time; a flood logs a line per period.
   const auto now = Clock::now();
-  if (!last_refusal_log_ || now - *last_refusal_log_ >= kRefusalLogEvery) {  // a flood logs a line per period
-    last_refusal_log_ = now;
-    log("connection_refused", "max_connections (" + std::to_string(max_connections) + ") reached");
-  }
+  const bool log_it = !last_refusal_log_ || now - *last_refusal_log_ >= kRefusalLogEvery;
+  if (log_it) last_refusal_log_ = now;
+  const std::string detail = "max_connections (" + std::to_string(max_connections) + ") reached";
+  metrics.connection_refused(ConnectionRefused{"max_connections", {}, detail});
+  if (log_it) logger.connection_refused(ConnectionRefused{"max_connections", {}, detail});
 }
 
 void Gateway::Impl::stop(std::string_view reason) {
@@ -249,7 +316,7 @@ void Gateway::Impl::stop(std::string_view reason) {
   boost::system::error_code ignored;
   acceptor.close(ignored);
   accept_pause.cancel();
-  log("stopping", reason);
+  observer.notice(LogLevel::info, "stopping", {{"reason", reason}});
   // Copies: shutting a session down removes it from the table.
   std::vector<std::shared_ptr<SessionHost>> hosts;
   for (auto& [sid, host] : sessions_) hosts.push_back(host);
@@ -318,8 +385,10 @@ Result<std::unique_ptr<Gateway>> Gateway::start(asio::io_context& io, GatewayOpt
     std::string why;
     auto loaded = TlsContext::load(options.tls_cert_file, options.tls_key_file, &why);
     if (!loaded) {
-      if (options.log) {
-        options.log(R"({"type":"tls_unusable","detail":)" + json::quote(why) + "}");
+      if (options.log && options.log_level <= LogLevel::error) {  // before the gateway (and its log) exists
+        const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::chrono::system_clock::now().time_since_epoch());
+        options.log(LogLine(now.count(), LogLevel::error, "tls_unusable").add("detail", why).finish());
       }
       return loaded.error();
     }
@@ -354,9 +423,8 @@ Result<std::unique_ptr<Gateway>> Gateway::start(asio::io_context& io, GatewayOpt
         if (!ec) fn();
       });
     };
-    hooks.log = [weak](std::string_view what, std::string_view detail) {
-      if (auto self = weak.lock()) self->log(what, detail);
-    };
+    hooks.observer = &impl->observer;  // the Impl outlives the app (stop() drops the app first)
+    hooks.now = [] { return Clock::now(); };
     auto app = std::make_unique<ScanApp>(
         *impl->repository, std::move(service_options), impl->verifier,
         [weak] {
@@ -387,14 +455,17 @@ Result<std::unique_ptr<Gateway>> Gateway::start(asio::io_context& io, GatewayOpt
   if (ec) return std::error_code(ec.value(), std::system_category());
   impl->bound_port = impl->acceptor.local_endpoint(ec).port();
   impl->accept();
-  impl->log("listening", impl->opts.host + ":" + std::to_string(impl->bound_port) + (impl->tls ? " (TLS)" : ""));
+  impl->observer.notice(LogLevel::info, "listening",
+                        {{"host", impl->opts.host}, {"port", static_cast<std::int64_t>(impl->bound_port)}, {"tls", impl->tls ? "true" : "false"}});
   if (!impl->api_keys.empty()) {
-    impl->log("api_keys", std::to_string(impl->api_keys.size()) + " server API key(s) accepted for REST");
+    impl->observer.notice(LogLevel::info, "api_keys",
+                          {{"count", static_cast<std::int64_t>(impl->api_keys.size())},
+                           {"detail", "server API keys accepted for REST"}});
   }
   if (impl->web_root) {
-    impl->log("web_root", impl->web_root->dir().string());
+    impl->observer.notice(LogLevel::info, "web_root", {{"dir", impl->web_root->dir().string()}});
   } else {
-    impl->log("web_page_unavailable", impl->web_unavailable);
+    impl->observer.notice(LogLevel::warn, "web_page_unavailable", {{"detail", impl->web_unavailable}});
   }
   return std::unique_ptr<Gateway>(new Gateway(std::move(impl)));
 }

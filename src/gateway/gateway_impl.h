@@ -23,10 +23,14 @@
 #include "gateway/application.h"
 #include "gateway/cors_policy.h"
 #include "gateway/engine_session.h"
+#include "gateway/gateway_log.h"
+#include "gateway/gateway_metrics.h"
+#include "gateway/gateway_observer.h"
 #include "gateway/http_routes.h"
 #include "gateway/pending_handshakes.h"
 #include "gateway/rate_limiter.h"
 #include "gateway/rest_auth.h"
+#include "gateway/readiness.h"
 #include "gateway/web_root.h"
 #include "scansync/auth/jwt.h"
 #include "scansync/gateway/gateway.h"
@@ -123,6 +127,11 @@ class Gateway::Impl : public std::enable_shared_from_this<Gateway::Impl> {
   boost::asio::steady_timer accept_pause;  // out of descriptors: accepting resumes when it fires
   bool accept_paused = false;
   bool stopped = false;
+  // Where every part reports (gateway_observer.h): the log and the metrics listen.
+  GatewayLog logger;
+  GatewayMetrics metrics;
+  ObserverFanout observer;
+  double process_start_time_s = 0;  // Unix seconds, read once at start (0: unknown)
 
   std::shared_ptr<SessionHost> find(std::string_view sid);
   // A new Engine.IO session for a peer at `remote_address`; nullptr when the
@@ -135,16 +144,21 @@ class Gateway::Impl : public std::enable_shared_from_this<Gateway::Impl> {
   std::uint64_t track(std::weak_ptr<Closable> c);
   void untrack(std::uint64_t id) { connections_.erase(id); }
 
-  // A REST call; `done` runs with the answer, maybe later in this
-  // event-loop turn (a change is answered once its batch is committed).
+  // A REST call from `remote`; `done` runs with the answer, maybe later in
+  // this event-loop turn (a change is answered once its batch is committed).
   void handle_api(std::string_view method, std::string_view target, const RestCredentials& credentials,
-                  std::string_view body, std::function<void(HttpAnswer)> done);
+                  std::string_view body, std::string_view remote, std::function<void(HttpAnswer)> done);
   // Posts ScanApp::flush() to run after the input already queued on the loop.
   void request_flush();
   // The /healthz body: {"status":"ok","ok":true,"store":{…},"fanout":{…}}.
   std::string health() const;
-  void log(std::string_view type, std::string_view detail = {}, std::string_view sid = {});
+  // /readyz: free space on the data folder, then the write probe through the
+  // batch path; `done` may run later in this turn (after the commit).
+  void check_readiness(std::function<void(Readiness)> done);
+  // /metrics: the counters and the gauges read from the tables now.
+  std::string metrics_text() const;
   std::int64_t now_unix_s() const;
+  std::int64_t now_unix_ms() const;
 
   void stop(std::string_view reason);
   void accept();
@@ -162,6 +176,8 @@ class Gateway::Impl : public std::enable_shared_from_this<Gateway::Impl> {
   std::uint64_t channel_counter_ = 0;
   std::uint64_t connection_counter_ = 0;
   std::optional<TimePoint> last_refusal_log_;
+  std::optional<std::string> last_unready_reason_;  // the last /readyz answer was not ready, for this reason
+  void note_readiness(const Readiness& r);
 };
 
 // http_session.cc: serves one accepted TCP connection, or one whose TLS

@@ -103,7 +103,7 @@ TEST(GatewayServer, WithoutAWebRootThePageIs404AndSaysWhy) {
   EXPECT_EQ(exchange(g.port(), "GET", "/healthz").status, 200);
   std::lock_guard lock(log->mu);
   ASSERT_GE(log->lines.size(), 2u);
-  EXPECT_NE(log->lines[1].find(R"("type":"web_page_unavailable")"), std::string::npos) << log->lines[1];
+  EXPECT_NE(log->lines[1].find(R"("event":"web_page_unavailable")"), std::string::npos) << log->lines[1];
 }
 
 TEST(GatewayServer, EngineIoErrorsAre400WithTheReferenceBody) {

@@ -212,6 +212,7 @@ class GatewayTls : public ::testing::Test {
     o.tls_cert_file = pki_.chain();
     o.tls_key_file = pki_.key();
     o.log = log_.sink();
+    o.log_level = LogLevel::debug;  // session_opened lines: a test waits for its session
     return o;
   }
 
@@ -230,7 +231,7 @@ TEST_F(GatewayTls, ServesHttpsWithTheChainAlpnHttp11AndTls12AtLeast) {
   EXPECT_GE(offers_h2.version(), TLS1_2_VERSION);
   TlsClient tls12(gw.port(), pki_, {.max_version = TLS1_2_VERSION, .alpn = {}});
   EXPECT_EQ(tls12.handshake_error, "");
-  EXPECT_TRUE(log_.wait_for(R"("type":"listening")") && log_.wait_for("(TLS)"));
+  EXPECT_TRUE(log_.wait_for(R"("event":"listening")") && log_.wait_for(R"("tls":"true")"));
 }
 
 TEST_F(GatewayTls, OldVersionsAndOtherProtocolsAreRefusedAndCostOnlyTheirConnection) {
@@ -381,7 +382,7 @@ TEST_F(GatewayTls, APollWhoseClientSendsCloseNotifyClosesItsSession) {
   // say it left.
   ASSERT_TRUE(log_.wait_for("\"sid\":\"" + sid + "\"")) << "session opened";
   poll.send_close_notify();
-  EXPECT_TRUE(log_.wait_for(R"("type":"session_closed","sid":")" + sid + "\""));
+  EXPECT_TRUE(log_.wait_for(R"("event":"session_closed","sid":")" + sid + "\""));
 }
 
 TEST_F(GatewayTls, StartFailsOnUnusableFiles) {

@@ -12,6 +12,8 @@ Route route_of(std::string_view path, bool conformance) {
   if (conformance && (path.rfind("/engine.io/", 0) == 0 || path == "/engine.io")) return Route::raw_engine;
   if (path == "/api/scans" || path.rfind("/api/scans/", 0) == 0) return Route::scans_api;
   if (path == "/healthz") return Route::healthz;
+  if (path == "/readyz") return Route::readyz;
+  if (path == "/metrics") return Route::metrics;
   // The API's namespace and the protocol suites' path never fall through to files.
   if (path == "/api" || path.rfind("/api/", 0) == 0 || path == "/engine.io" || path.rfind("/engine.io/", 0) == 0) {
     return Route::not_found;

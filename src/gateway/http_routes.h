@@ -13,6 +13,8 @@ enum class Route {
   raw_engine, // /engine.io/: bare Engine.IO echo (conformance mode only)
   scans_api,  // /api/scans, /api/scans/<id>
   healthz,    // /healthz
+  readyz,     // /readyz: the store takes writes (readiness.h)
+  metrics,    // /metrics: Prometheus text format
   web_page,   // any other absolute path outside /api: a file of the web root
   not_found,
 };
@@ -41,6 +43,7 @@ struct HttpAnswer {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
+  std::string user;  // the authenticated caller, for the access log; empty when refused before
 };
 
 }  // namespace scansync::gateway

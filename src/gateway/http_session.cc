@@ -136,6 +136,12 @@ class HttpSession final : public PollWaiter,
         return handle_polling(route, target);
       case Route::healthz:
         return respond(200, "application/json", impl_->health());
+      case Route::readyz:
+        return impl_->check_readiness([self = this->shared_from_this()](Readiness r) {
+          self->respond(r.http_status(), "application/json", r.body());
+        });
+      case Route::metrics:
+        return respond(200, MetricsText::kContentType, impl_->metrics_text());
       case Route::scans_api: {
         if (impl_->stopped) return respond(503, "application/json", api_error("unavailable", "server shutting down"));
         RestCredentials credentials;
@@ -144,8 +150,9 @@ class HttpSession final : public PollWaiter,
           if (credentials.acting_user_count++ == 0) credentials.acting_user = it->value();
         }
         // req_ stays as it is until the answer is written: nothing is read meanwhile.
-        return impl_->handle_api(req_.method_string(), req_.target(), credentials, req_.body(),
-                                 [self = this->shared_from_this()](HttpAnswer a) {
+        return impl_->handle_api(req_.method_string(), req_.target(), credentials, req_.body(), remote_,
+                                 [self = this->shared_from_this(), started = Clock::now()](HttpAnswer a) {
+                                   self->report_request(a, started);
                                    self->respond(a.status, a.content_type, std::move(a.body));
                                  });
       }
@@ -154,6 +161,14 @@ class HttpSession final : public PollWaiter,
       case Route::not_found:
         return respond(404, "application/json", api_error("not_found", "no such resource"));
     }
+  }
+
+  // The access log line and the metrics of a REST call (never its query: a
+  // token could be in it).
+  void report_request(const HttpAnswer& a, TimePoint started) {
+    const double ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
+    impl_->observer.request_done(RequestDone{req_.method_string(), split_target(req_.target()).path, a.status, ms,
+                                             remote_, a.user});
   }
 
   // A file of the web root. Read whole on the loop: WebRoot bounds the size.
@@ -175,7 +190,7 @@ class HttpSession final : public PollWaiter,
       if (file.error() == WebFileError::not_found) {
         return respond(404, "application/json", api_error("not_found", "no such file"));
       }
-      impl_->log("web_file_error", *relative + ": " + file.error().message());
+      impl_->observer.notice(LogLevel::error, "web_file_error", {{"file", *relative}, {"error", file.error().message()}});
       return respond(500, "application/json", api_error("internal", file.error().message()));
     }
     const std::string etag = entity_tag(file->size, file->mtime_ns, file->gzip);

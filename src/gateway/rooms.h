@@ -29,6 +29,8 @@ class RoomRegistry {
   bool contains(std::string_view room, const RoomMember* member) const;
   std::size_t size(std::string_view room) const;
   std::size_t room_count() const { return rooms_.size(); }
+  // Members in at least one room.
+  std::size_t member_count() const { return memberships_.size(); }
   // Delivers `frame` to every member of `room`; returns how many got it.
   // Safe when a delivery makes a member (its own) leave: the member list is
   // taken before the first delivery.

@@ -22,6 +22,15 @@ fanout::EncodedFrame change_frame(const scans::StoredScan& s) {
   return encoded(encode_event("/", "scan:created", to_text(scan_json(s))));
 }
 
+// The event label of an ack: the four the product knows, else "other" (a
+// client's made-up names must not become metric series).
+std::string_view known_event(std::string_view name) {
+  for (std::string_view known : {"room:join", "scan:create", "scan:delete", "sync:since"}) {
+    if (name == known) return known;
+  }
+  return "other";
+}
+
 }  // namespace
 
 std::string unauthorized_payload(std::error_code ec) {
@@ -67,8 +76,17 @@ ScanApp::~ScanApp() = default;
 
 std::optional<std::string> ScanApp::authorize(SioSocket& socket, std::string_view auth,
                                               const HandshakeInfo& handshake) {
-  auto claims = auth::verify_hs256(token_of(auth, handshake), verifier_, now_unix_s_());
-  if (!claims) return unauthorized_payload(claims.error());
+  const std::string token = token_of(auth, handshake);
+  auto claims = auth::verify_hs256(token, verifier_, now_unix_s_());
+  if (!claims) {
+    if (hooks_.observer) {
+      const auto sub = claimed_subject(token);
+      hooks_.observer->token_refused(TokenRefused{"socket", auth::wire_code(claims.error()), handshake.remote_address,
+                                                  sub ? std::string_view(*sub) : std::string_view(),
+                                                  socket.session_id()});
+    }
+    return unauthorized_payload(claims.error());
+  }
   socket.user = claims->sub;
   return std::nullopt;
 }
@@ -82,21 +100,32 @@ std::int64_t ScanApp::now_ms() const {
 void ScanApp::join_room(SioSocket& socket, const IncomingEvent& event) {
   const std::string own = room_of(socket.user);
   std::string reply;
+  std::string_view result = "ok";
   auto payload = event.args.empty() ? nlohmann::json::object()
                                     : nlohmann::json::parse(event.args.front(), nullptr, false);
   if (!payload.is_object()) {
     reply = R"({"ok":false,"error":"invalid","detail":"room:join takes an object"})";
+    result = "invalid";
   } else {
     auto it = payload.find("room");
     if (it == payload.end() || (it->is_string() && it->get_ref<const std::string&>() == own)) {
       rooms_.join(own, &socket);
       want_tracking(socket.user);
+      if (hooks_.observer) hooks_.observer->socket_joined(socket.user, socket.session_id());
       reply = R"({"ok":true,"room":)" + json::quote(own) + "}";
     } else {
       reply = R"({"ok":false,"error":"forbidden"})";
+      result = "forbidden";
     }
   }
-  if (event.ack_id) socket.ack(*event.ack_id, reply);
+  if (event.ack_id) {
+    socket.ack(*event.ack_id, reply);
+    report_ack(socket, "room:join", result);
+  }
+}
+
+void ScanApp::report_ack(const SioSocket& socket, std::string_view event, std::string_view result) {
+  if (hooks_.observer) hooks_.observer->ack_sent(AckSent{event, result, socket.user, socket.session_id()});
 }
 
 void ScanApp::want_tracking(const std::string& user) {
@@ -112,7 +141,10 @@ void ScanApp::on_event(SioSocket& socket, const IncomingEvent& event) {
   // Every event costs a token, acked or not: one user flooding must not slow
   // the loop for the others (9,210 creates/s raised another user's p99 80x).
   if (!event_limiter_.allow(socket.user, event.now)) {
-    if (event.ack_id) socket.ack(*event.ack_id, R"({"ok":false,"error":"rate_limited"})");
+    if (event.ack_id) {
+      socket.ack(*event.ack_id, R"({"ok":false,"error":"rate_limited"})");
+      report_ack(socket, known_event(event.name), "rate_limited");
+    }
     return;
   }
   if (event.name == "room:join") return join_room(socket, event);
@@ -124,6 +156,7 @@ void ScanApp::on_event(SioSocket& socket, const IncomingEvent& event) {
   p.socket = &socket;
   p.ack_id = event.ack_id;
   p.user = socket.user;
+  p.event = std::string(known_event(event.name));
   hold(std::move(p));
 }
 
@@ -134,6 +167,13 @@ void ScanApp::handle_rest(std::string_view user, std::string_view method, std::s
   if (p.request.refused) return done(p.request.refused->http_status, p.request.refused->body);
   p.rest_done = std::move(done);
   p.user = std::string(user);
+  hold(std::move(p));
+}
+
+void ScanApp::probe_store(ProbeDone done) {
+  Pending p;
+  p.probe_done = std::move(done);
+  p.request.op = scans::ProbeWrite{now_ms()};
   hold(std::move(p));
 }
 
@@ -149,6 +189,7 @@ void ScanApp::flush() {
   in_flight_.push_back(std::move(pending_));
   pending_.clear();
   const auto batch = std::prev(in_flight_.end());
+  const TimePoint submitted = hooks_.now ? hooks_.now() : TimePoint{};
   std::vector<scans::Operation> ops;
   ops.reserve(batch->size());
   for (const auto& p : *batch) {
@@ -156,15 +197,25 @@ void ScanApp::flush() {
   }
   // Submitted even when empty (a turn of refusals only): its answers then
   // still leave after those of the batches before it.
-  repository_.submit(std::move(ops), [this, batch, alive = std::weak_ptr<int>(alive_)](scans::BatchResult result) {
+  repository_.submit(std::move(ops), [this, batch, submitted,
+                                      alive = std::weak_ptr<int>(alive_)](scans::BatchResult result) {
     if (alive.expired()) return;
-    complete(batch, std::move(result));
+    complete(batch, submitted, std::move(result));
   });
 }
 
-void ScanApp::complete(std::list<Batch>::iterator batch, scans::BatchResult result) {
+void ScanApp::complete(std::list<Batch>::iterator batch, TimePoint submitted_at, scans::BatchResult result) {
   Batch done = std::move(*batch);
   in_flight_.erase(batch);
+  if (hooks_.observer && !done.empty()) {
+    const TimePoint ended = hooks_.now ? hooks_.now() : TimePoint{};
+    BatchCommitted report{std::chrono::duration<double>(ended - submitted_at).count(), done.size()};
+    if (result.failure) {
+      report.failed = true;
+      report.error = result.failure->detail;
+    }
+    hooks_.observer->batch_committed(report);
+  }
   std::size_t submitted = 0;
   for (const auto& p : done) submitted += p.request.refused ? 0 : 1;
   if (result.results.size() != submitted) {  // never: the repository answers every operation
@@ -176,6 +227,9 @@ void ScanApp::complete(std::list<Batch>::iterator batch, scans::BatchResult resu
     const scans::OperationResult& r = p.request.refused ? none : result.results[next++];
     if (p.track) {
       start_tracking(p.user, r);
+    } else if (p.probe_done) {
+      const auto* e = std::get_if<scans::RepositoryError>(&r);
+      p.probe_done(e ? std::optional<scans::RepositoryError>(*e) : std::nullopt);
     } else {
       release(p, r);
     }
@@ -184,13 +238,15 @@ void ScanApp::complete(std::list<Batch>::iterator batch, scans::BatchResult resu
 
 void ScanApp::release(Pending& p, const scans::OperationResult& result) {
   const Reply r = render(service_, p.request, result);
-  if ((r.store_error || !r.store_detail.empty()) && hooks_.log) {
-    hooks_.log("store_error", "store: " + (r.store_detail.empty() ? r.store_error.message() : r.store_detail));
+  if ((r.store_error || !r.store_detail.empty()) && hooks_.observer) {
+    hooks_.observer->notice(LogLevel::error, "store_error",
+                            {{"error", "store: " + (r.store_detail.empty() ? r.store_error.message() : r.store_detail)}});
   }
   if (p.rest_done) {
     p.rest_done(r.http_status, r.body);
   } else if (p.socket && p.ack_id) {
     p.socket->ack(*p.ack_id, r.body);
+    report_ack(*p.socket, p.event, r.error.empty() ? std::string_view("ok") : std::string_view(r.error));
   }
   if (!r.broadcast_event.empty()) {
     // Encoded once; after the ack, so the asking device learns its seq
@@ -198,6 +254,9 @@ void ScanApp::release(Pending& p, const scans::OperationResult& result) {
     // the other nodes.
     fanout_->publish(p.user, r.broadcast_seq, repository_.epoch(),
                      encoded(encode_event("/", r.broadcast_event, r.broadcast_payload)));
+    if (hooks_.observer) {
+      hooks_.observer->scan_changed(r.broadcast_event == "scan:created" ? ScanChange::created : ScanChange::deleted);
+    }
   }
 }
 
@@ -221,7 +280,8 @@ void ScanApp::start_tracking(const std::string& user, const scans::OperationResu
 }
 
 void ScanApp::deliver(std::string_view user, const fanout::EncodedFrame& frame) {
-  rooms_.broadcast(room_of(user), Frame{frame.bytes, frame.binary});
+  const std::size_t delivered = rooms_.broadcast(room_of(user), Frame{frame.bytes, frame.binary});
+  if (hooks_.observer) hooks_.observer->events_delivered(delivered);
 }
 
 void ScanApp::backfill(const fanout::BackfillRequest& request) {

@@ -34,6 +34,8 @@
 #include "fanout/fanout.h"
 #include "fanout/gap_tracker.h"
 #include "gateway/application.h"
+#include "gateway/engine_session.h"
+#include "gateway/gateway_observer.h"
 #include "gateway/rate_limiter.h"
 #include "gateway/rooms.h"
 #include "gateway/scan_requests.h"
@@ -66,8 +68,11 @@ struct ScanAppHooks {
   // Runs `fn` after `delay` on the event loop (retries of failed backfills
   // and tracking reads). Empty: no retries.
   std::function<void(std::chrono::milliseconds delay, std::function<void()> fn)> after;
-  // A store failure worth an operator's attention (disk full, locked database, server down).
-  std::function<void(std::string_view what, std::string_view detail)> log;
+  // Told of refused tokens, acks, changes, deliveries, batches (with their
+  // duration), backfills and store failures; null: nobody listens.
+  GatewayObserver* observer = nullptr;
+  // Monotonic clock timing a batch; empty: batches are not timed (0 s).
+  std::function<TimePoint()> now;
 };
 
 class ScanApp final : public Application {
@@ -89,6 +94,8 @@ class ScanApp final : public Application {
   fanout::FanoutStatus fanout_status() const { return fanout_->status(); }
   const fanout::GapTrackerStats& tracker_stats() const { return tracker_.stats(); }
   scans::RepositoryStatus repository_status() const { return repository_.status(); }
+  // No batch open or awaiting its completion.
+  bool idle() const { return pending_.empty() && in_flight_.empty(); }
 
   // A REST call of an authenticated `user` under /api/scans; `done` gets the
   // status and body once the batch it joined completed. A change made this
@@ -100,13 +107,21 @@ class ScanApp final : public Application {
   // Submits the open batch; its answers and publishes follow its completion.
   void flush();
 
+  // The /readyz write probe (scans::ProbeWrite), joined to the turn's batch
+  // like a change, so it never interleaves with an open transaction; `done`
+  // gets nullopt once it committed, else the error (the batch's or its own).
+  using ProbeDone = std::function<void(std::optional<scans::RepositoryError>)>;
+  void probe_store(ProbeDone done);
+
  private:
   // An answer held until its batch completes.
   struct Pending {
     SioSocket* socket = nullptr;  // the asking socket; nulled if it leaves meanwhile
     std::optional<std::uint64_t> ack_id;
-    RestDone rest_done;  // set for a REST call instead of a socket
+    RestDone rest_done;    // set for a REST call instead of a socket
+    ProbeDone probe_done;  // set for the readiness probe instead
     std::string user;
+    std::string event;  // the socket event, for the ack's report
     ScanRequest request;
     bool track = false;  // not a request: the latest seq to start tracking `user` from
   };
@@ -114,13 +129,14 @@ class ScanApp final : public Application {
   void join_room(SioSocket& socket, const IncomingEvent& event);
   void want_tracking(const std::string& user);
   void hold(Pending p);
-  void complete(std::list<Batch>::iterator batch, scans::BatchResult result);
+  void complete(std::list<Batch>::iterator batch, TimePoint submitted_at, scans::BatchResult result);
   void release(Pending& p, const scans::OperationResult& result);
   void start_tracking(const std::string& user, const scans::OperationResult& result);
   void backfill(const fanout::BackfillRequest& request);
   void deliver(std::string_view user, const fanout::EncodedFrame& frame);
   void arm_tick();
   std::int64_t now_ms() const;
+  void report_ack(const SioSocket& socket, std::string_view event, std::string_view result);
 
   scans::ScanRepository& repository_;
   ServiceOptions service_;

@@ -24,7 +24,9 @@ Reply ack_error(std::string_view error, std::string_view detail = {}) {
   j["ok"] = false;
   j["error"] = error;
   if (!detail.empty()) j["detail"] = detail;
-  return ack(j);
+  Reply r = ack(j);
+  r.error = error;
+  return r;
 }
 
 Reply http_error(int status, std::string_view code, std::string_view message) {

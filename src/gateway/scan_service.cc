@@ -2,6 +2,8 @@
 // broadcasts).
 #include "gateway/scan_service.h"
 
+#include <chrono>
+
 #include <nlohmann/json.hpp>
 
 #include "gateway/scan_service_json.h"
@@ -18,7 +20,9 @@ Reply ack_error(std::string_view error, std::string_view detail = {}) {
   j["ok"] = false;
   j["error"] = error;
   if (!detail.empty()) j["detail"] = detail;
-  return ack(j);
+  Reply r = ack(j);
+  r.error = std::string(error);
+  return r;
 }
 
 Reply ack_failure(ops::Status status, const std::string& detail, std::error_code store_error) {
@@ -152,6 +156,15 @@ Reply ScanService::batch_failure_event(std::error_code error) {
   return ack_failure(ops::status_of(error) == ops::Status::unavailable ? ops::Status::unavailable
                                                                        : ops::Status::internal,
                      {}, error);
+}
+
+std::error_code ScanService::probe_write() {
+  const std::int64_t now_ms = opts_.now_unix_ms
+                                  ? opts_.now_unix_ms()
+                                  : std::chrono::duration_cast<std::chrono::milliseconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count();
+  return store_->probe_write(now_ms);
 }
 
 const std::string& ScanService::epoch() const { return store_->epoch(); }

@@ -62,6 +62,8 @@ struct Reply {
   std::int64_t broadcast_seq = 0;
   // The store's own words behind an `internal` or `unavailable` answer, for the log.
   std::string store_detail;
+  // A socket ack's error code ("invalid", "not_found", …); empty when ok.
+  std::string error;
 };
 
 class ScanService {
@@ -137,6 +139,10 @@ class ScanService {
   // unavailable (store::errc::busy) or internal, store_error set.
   static Reply batch_failure_event(std::error_code error);
   static Reply batch_failure_http(std::error_code error);
+
+  // A write that proves the store takes writes (store::ScanStore::probe_write),
+  // in the open batch if there is one: then its outcome is the commit's too.
+  std::error_code probe_write();
 
   // The database's epoch (replies carry it as "epoch").
   const std::string& epoch() const;

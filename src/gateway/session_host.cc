@@ -85,7 +85,9 @@ void SessionHost::pump() {
       finished_ = true;
       timer_.cancel();
       armed_.reset();
-      impl_->log("session_closed", engine_.close_reason(), engine_.sid());
+      impl_->observer.session_closed(SessionClosed{engine_.sid(), sio_ ? std::string_view(sio_->user()) : "",
+                                                   transport_name(engine_.transport() == TransportKind::websocket),
+                                                   engine_.close_reason()});
       impl_->remove_session(engine_.sid());
     }
     return;

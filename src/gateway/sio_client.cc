@@ -78,6 +78,8 @@ SioClient::~SioClient() {
   }
 }
 
+const std::string& SioSocket::session_id() const { return client_.engine().sid(); }
+
 SioSocket* SioClient::socket(std::string_view nsp) {
   auto it = sockets_.find(nsp);
   return it == sockets_.end() ? nullptr : it->second.get();
@@ -179,6 +181,7 @@ void SioClient::connect(std::string_view nsp, std::string_view auth) {
   }
   connect_deadline_.reset();
   engine_.admit();
+  user_ = s->user;
   s->connected_ = true;
   SioSocket& socket = *s;
   sockets_.emplace(std::string(nsp), std::move(s));

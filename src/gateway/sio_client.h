@@ -32,6 +32,8 @@ class SioSocket final : public RoomMember {
   SioSocket(SioClient& client, std::string nsp, std::string id) : client_(client), nsp_(std::move(nsp)), id_(std::move(id)) {}
   const std::string& nsp() const { return nsp_; }
   const std::string& id() const { return id_; }
+  // The Engine.IO session carrying this socket (the sid of the log lines).
+  const std::string& session_id() const;
   bool connected() const { return connected_; }
 
   std::string user;  // set by Application::authorize (the JWT subject)
@@ -72,6 +74,9 @@ class SioClient final : public EngineUpper {
   EngineSession& engine() { return engine_; }
   SioSocket* socket(std::string_view nsp);
   std::size_t socket_count() const { return sockets_.size(); }
+  // The user (SioSocket::user) of the last socket accepted on this
+  // connection, kept after it left: the session's user in its close line.
+  const std::string& user() const { return user_; }
   // Frees the sockets that left. Call it where no socket can be on the call
   // stack (the host does, from its pump): not from an Application callback.
   void release_departed() { departed_.clear(); }
@@ -94,6 +99,7 @@ class SioClient final : public EngineUpper {
   // releases them after each input, so CONNECT/DISCONNECT cycles on one
   // connection keep nothing.
   std::vector<std::unique_ptr<SioSocket>> departed_;
+  std::string user_;
 
   // A BINARY_EVENT/BINARY_ACK waits for its attachments.
   std::string pending_text_;

@@ -127,7 +127,7 @@ class TlsHandshake final : public Closable, public std::enable_shared_from_this<
     auto& last = impl_->last_tls_failure_log;
     if (!last || now - *last >= kFailureLogEvery) {  // a scan of the port logs a line per period
       last = now;
-      impl_->log("tls_handshake_failed", remote_ + ": " + ec.message());
+      impl_->observer.notice(LogLevel::warn, "tls_handshake_failed", {{"remote", remote_}, {"detail", ec.message()}});
     }
     stream_.close(false);
   }

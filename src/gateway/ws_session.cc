@@ -188,7 +188,8 @@ class WsSession final : public WsPort, public Closable, public std::enable_share
     write_timer_->expires_after(std::chrono::milliseconds(impl_->opts.write_timeout_ms));
     write_timer_->async_wait([self = this->shared_from_this()](beast::error_code e) {
       if (e || !self->writing_ || self->dead_) return;  // the write completed, or was re-armed
-      self->impl_->log("write_timeout", "output not drained in time; connection closed");
+      self->impl_->observer.notice(LogLevel::warn, "write_timeout",
+                                   {{"detail", "output not drained in time; connection closed"}});
       self->lost();
     });
   }

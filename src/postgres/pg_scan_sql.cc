@@ -20,6 +20,7 @@ constexpr const char* kDelete = "scansync_delete";
 constexpr const char* kChanges = "scansync_changes";
 constexpr const char* kLive = "scansync_live";
 constexpr const char* kLatest = "scansync_latest";
+constexpr const char* kProbe = "scansync_probe";
 
 // Both page reads: the user's state (one row whatever the user) joined with
 // up to $3 rows; columns 0 last_seq, 1 oldest_kept_seq, then the scan (NULL
@@ -43,6 +44,11 @@ constexpr const char* kLiveSql = USER_STATE
 constexpr const char* kCreateSql = "SELECT * FROM scansync_create($1, $2, $3, $4, $5, $6, $7)";
 constexpr const char* kDeleteSql = "SELECT * FROM scansync_delete($1, $2, $3, $4)";
 constexpr const char* kLatestSql = "SELECT coalesce(max(last_seq), 0) FROM users WHERE user_id = $1";
+// Every node writes the same row: a probe waits at most for another node's
+// open batch, as a create of a shared user would.
+constexpr const char* kProbeSql =
+    "INSERT INTO meta(key, value) VALUES ('write_probe', $1) "
+    "ON CONFLICT (key) DO UPDATE SET value = excluded.value RETURNING 1";
 
 std::string num(std::int64_t v) { return std::to_string(v); }
 
@@ -121,7 +127,7 @@ std::vector<PgStatement> prepare_scan_statements() {
   return {
       PgStatement::prepare(kCreate, kCreateSql), PgStatement::prepare(kDelete, kDeleteSql),
       PgStatement::prepare(kChanges, kChangesSql), PgStatement::prepare(kLive, kLiveSql),
-      PgStatement::prepare(kLatest, kLatestSql),
+      PgStatement::prepare(kLatest, kLatestSql), PgStatement::prepare(kProbe, kProbeSql),
   };
 }
 
@@ -145,6 +151,7 @@ PgStatement scan_statement(const scans::Operation& op, const scans::RepositoryOp
       return PgStatement::execute(kLive, {l.user, num(before), num(row_limit(l.limit))});
     }
     PgStatement operator()(const scans::LatestSeq& l) const { return PgStatement::execute(kLatest, {l.user}); }
+    PgStatement operator()(const scans::ProbeWrite& p) const { return PgStatement::execute(kProbe, {num(p.now_ms)}); }
   };
   return std::visit(Visitor{options}, op);
 }
@@ -194,6 +201,10 @@ scans::OperationResult read_scan_result(const scans::Operation& op, const pg_res
     scans::OperationResult operator()(const scans::LatestSeq&) const {
       if (PQntuples(r) != 1 || PQnfields(r) != 1) return bad_answer("a latest seq with another shape");
       return scans::Latest{integer(r, 0, 0), epoch};
+    }
+    scans::OperationResult operator()(const scans::ProbeWrite&) const {
+      if (PQntuples(r) != 1) return bad_answer("a probe with another shape");
+      return scans::Probed{};
     }
   };
   return std::visit(Visitor{rows, epoch}, op);

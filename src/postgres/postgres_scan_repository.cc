@@ -23,6 +23,7 @@ struct PostgresScanRepository::Batch {
   std::vector<std::optional<OperationResult>> results;  // set once an operation is answered
   std::vector<std::size_t> sent;                        // the operations of the attempt in flight, in send order
   bool rolled_back = false;                             // the attempt in flight begins with ROLLBACK
+  std::optional<RepositoryError> failure;               // the COMMIT failed: the batch as a whole
   std::chrono::steady_clock::time_point started;
 };
 
@@ -165,6 +166,7 @@ void PostgresScanRepository::lost(std::error_code cause, const std::string& deta
   for (auto& b : failed) {
     scans::BatchResult result;
     result.results.assign(b->ops.size(), error);
+    result.failure = error;
     ++status_.batches;
     ++status_.failed_batches;
     b->done(std::move(result));
@@ -185,6 +187,7 @@ void PostgresScanRepository::submit(std::vector<scans::Operation> ops, Done done
   if (phase_ != Phase::ready) {
     scans::BatchResult result;
     result.results.assign(batch->ops.size(), unavailable());
+    result.failure = unavailable();
     ++status_.batches;
     ++status_.failed_batches;
     boost::asio::post(executor_, [alive = std::weak_ptr<int>(alive_), done = std::move(batch->done),
@@ -216,7 +219,16 @@ void PostgresScanRepository::pump() {
 namespace {
 
 const std::string& user_of(const scans::Operation& op) {
-  return std::visit([](const auto& o) -> const std::string& { return o.user; }, op);
+  static const std::string kNoUser;  // the probe locks no user's row: sorted first, as its meta row is locked first
+  return std::visit(
+      [](const auto& o) -> const std::string& {
+        if constexpr (std::is_same_v<std::decay_t<decltype(o)>, scans::ProbeWrite>) {
+          return kNoUser;
+        } else {
+          return o.user;
+        }
+      },
+      op);
 }
 
 }  // namespace
@@ -276,6 +288,7 @@ void PostgresScanRepository::on_batch(PipelineResult r) {
                                       : RepositoryError{RepositoryErrc::internal, "COMMIT not run",
                                                         make_error_code(errc::bad_answer)};
     for (std::size_t i : b.sent) b.results[i] = error;
+    b.failure = error;
     return finish();
   }
   for (std::size_t k = 0; k < b.sent.size(); ++k) {
@@ -297,6 +310,7 @@ void PostgresScanRepository::finish() {
     all_failed = all_failed && failed;
     result.results.push_back(std::move(*r));
   }
+  result.failure = std::move(b->failure);
   ++status_.batches;
   if (all_failed) ++status_.failed_batches;
   status_.last_latency_us =

@@ -76,6 +76,7 @@ std::optional<RepositoryError> check_operation(const Operation& op) {
     std::optional<RepositoryError> operator()(const ChangesSince& c) const { return check_user(c.user); }
     std::optional<RepositoryError> operator()(const ListLive& l) const { return check_user(l.user); }
     std::optional<RepositoryError> operator()(const LatestSeq& l) const { return check_user(l.user); }
+    std::optional<RepositoryError> operator()(const ProbeWrite&) const { return std::nullopt; }
   };
   return std::visit(Visitor{}, op);
 }

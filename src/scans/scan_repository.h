@@ -99,7 +99,13 @@ struct ListLive {
 struct LatestSeq {
   std::string user;
 };
-using Operation = std::variant<CreateScan, RemoveScan, ChangesSince, ListLive, LatestSeq>;
+// The readiness probe: a small write committed with the batch (SQLite:
+// meta('write_probe'); PostgreSQL: the same row of its meta table), so that
+// a full disk, a read-only file or a held lock shows before a scan fails.
+struct ProbeWrite {
+  std::int64_t now_ms = 0;  // the value written
+};
+using Operation = std::variant<CreateScan, RemoveScan, ChangesSince, ListLive, LatestSeq, ProbeWrite>;
 
 // Their results (besides RepositoryError).
 struct Created {
@@ -114,10 +120,14 @@ struct Latest {
   std::int64_t latest_seq = 0;  // 0 for a user never seen
   std::string epoch;
 };
-using OperationResult = std::variant<RepositoryError, Created, Removed, ChangePage, LivePage, Latest>;
+struct Probed {};
+
+using OperationResult = std::variant<RepositoryError, Created, Removed, ChangePage, LivePage, Latest, Probed>;
 
 struct BatchResult {
   std::vector<OperationResult> results;  // one per operation, in the order submitted
+  // Set when the batch failed as a whole (every result is this error).
+  std::optional<RepositoryError> failure;
 };
 
 // For /readyz and /metrics.

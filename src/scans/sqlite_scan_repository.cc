@@ -21,7 +21,12 @@ RepositoryError repository_error_of(std::error_code store_error) {
 
 SqliteScanRepository::SqliteScanRepository(std::unique_ptr<store::ScanStore> store,
                                            boost::asio::any_io_executor executor)
-    : store_(std::move(store)), executor_(std::move(executor)) {
+    : SqliteScanRepository(std::move(store), [executor](std::function<void()> fn) {
+        boost::asio::post(executor, std::move(fn));
+      }) {}
+
+SqliteScanRepository::SqliteScanRepository(std::unique_ptr<store::ScanStore> store, Post post)
+    : store_(std::move(store)), post_(std::move(post)) {
   status_.engine = "sqlite";
   status_.available = true;
 }
@@ -73,6 +78,10 @@ OperationResult SqliteScanRepository::run(const Operation& op) {
       if (!r.ok()) return repository_error_of(r.error());
       return Latest{r->latest_seq, std::move(r->epoch)};
     }
+    OperationResult operator()(const ProbeWrite& p) const {
+      if (const std::error_code ec = store.probe_write(p.now_ms)) return repository_error_of(ec);
+      return Probed{};
+    }
   };
   return std::visit(Visitor{store}, op);
 }
@@ -87,6 +96,7 @@ void SqliteScanRepository::submit(std::vector<Operation> ops, Done done) {
     // Nothing of the batch is stored: every answer is void (scan_repository.h).
     const RepositoryError failed = repository_error_of(ec);
     for (auto& r : batch.results) r = failed;
+    batch.failure = failed;
     status_.last_error = failed;
     ++status_.failed_batches;
   }
@@ -97,9 +107,10 @@ void SqliteScanRepository::submit(std::vector<Operation> ops, Done done) {
   ++status_.batches;
   status_.last_latency_us =
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
-  boost::asio::post(executor_, [alive = std::weak_ptr<int>(alive_), done = std::move(done),
-                                batch = std::move(batch)]() mutable {
-    if (alive.lock()) done(std::move(batch));
+  // std::function needs a copyable callable: the batch travels in a shared_ptr.
+  auto result = std::make_shared<BatchResult>(std::move(batch));
+  post_([alive = std::weak_ptr<int>(alive_), done = std::move(done), result] {
+    if (alive.lock()) done(std::move(*result));
   });
 }
 

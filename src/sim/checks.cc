@@ -60,13 +60,11 @@ struct Latest {
   std::string epoch;
 };
 
-Latest latest_of(gateway::ScanService& s, const std::string& user) {
-  auto reply = s.handle_event(user, "sync:since", R"({"seq":0,"limit":1})");
-  auto j = nlohmann::json::parse(reply.body, nullptr, false);
+Latest latest_of(store::ScanStore& s, const std::string& user) {
   Latest l;
-  if (j.is_object() && j.value("ok", false)) {
-    l.seq = j.value("latestSeq", std::int64_t{-1});
-    l.epoch = j.value("epoch", "");
+  if (auto page = s.live_page(user, std::nullopt, 1, 0); page.ok()) {
+    l.seq = page->latest_seq;
+    l.epoch = page->epoch;
   }
   return l;
 }
@@ -87,8 +85,8 @@ class Verdict {
 }  // namespace
 
 bool quiet_reached(World& w) {
-  auto* s = w.gateway.service();
-  if (!s || s->in_batch()) return false;
+  auto* s = w.gateway.store();
+  if (!s || !w.gateway.idle()) return false;
   std::map<std::string, Latest> latest;
   auto latest_for = [&](const std::string& user) -> const Latest& {
     auto it = latest.find(user);
@@ -127,7 +125,7 @@ void check(World& w, bool settled, SeedResult& result) {
              ",seq=" + std::to_string(watcher->feed()->last_seq()) +
              ",epoch=" + watcher->feed()->epoch().substr(0, 6) + (watcher->feed()->catching_up() ? ",catching_up" : "") + ")";
     }
-    if (auto* s = w.gateway.service()) {
+    if (auto* s = w.gateway.store()) {
       for (const char* user : {"alice", "bob"}) {
         const Latest l = latest_of(*s, user);
         who += std::string(" server:") + user + "(seq=" + std::to_string(l.seq) + ",epoch=" + l.epoch.substr(0, 6) + ")";

@@ -204,8 +204,7 @@ class Schedule {
     });
   }
   void snapshot() {
-    auto* s = w_.gateway.service();
-    if (!s || s->in_batch()) return;
+    if (!w_.gateway.idle()) return;
     w_.note_fault("snapshot");
     const fs::path db = w_.gateway.db_file();
     const fs::path backup = w_.dir / "backup";
@@ -249,8 +248,7 @@ class Schedule {
   }
   void mutant_loses_row() {
     if (w_.options.mutant != Mutant::lose_committed_row || !w_.gateway.up()) return;
-    auto* s = w_.gateway.service();
-    if (s->in_batch()) return;
+    if (!w_.gateway.idle()) return;
     sqlite3* db = nullptr;
     if (sqlite3_open(w_.gateway.db_file().c_str(), &db) == SQLITE_OK) {
       sqlite3_exec(db,

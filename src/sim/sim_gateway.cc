@@ -34,30 +34,41 @@ std::filesystem::path SimGateway::db_file() const { return w_.dir / "gateway" / 
 
 bool SimGateway::start() {
   if (up()) return true;
-  gateway::ServiceOptions o;
+  store::StoreOptions o;
   // Committed is in the WAL when COMMIT returns: the kill model ("committed
   // survives") holds without fsyncs.
   o.durability = store::Durability::normal;
   o.background_checkpoint = false;  // no threads
-  o.now_unix_ms = [this] { return w_.unix_ms(); };
-  auto s = gateway::ScanService::open(db_file(), o);
+  std::error_code ignored;
+  std::filesystem::create_directories(db_file().parent_path(), ignored);  // open() reports any failure
+  auto s = store::ScanStore::open(db_file(), o);
   if (!s) {
     w_.log("gateway", "start failed: " + s.error().message());
     return false;
   }
-  service_ = std::move(*s);
   ++life_;
+  // The repository's completions are events of the queue, as they are
+  // posted to the io_context in the gateway; then the turn ends as any other.
+  const int life = life_;
+  repository_ = std::make_unique<scans::SqliteScanRepository>(std::move(*s), [this, life](std::function<void()> fn) {
+    w_.q.after(Millis(0), [this, life, fn = std::move(fn)] {
+      if (!up() || life != life_) return;
+      fn();
+      after_input();
+    });
+  });
+  const std::string epoch = repository_->epoch();
   // The epochs are random: the trace names them E1, E2 … in order of appearance.
-  if (std::find(w_.epochs.begin(), w_.epochs.end(), service_->epoch()) == w_.epochs.end()) {
-    w_.epochs.push_back(service_->epoch());
-  }
+  if (std::find(w_.epochs.begin(), w_.epochs.end(), epoch) == w_.epochs.end()) w_.epochs.push_back(epoch);
   auth::VerifierOptions v;
   v.secret = "sim-secret";
   gateway::ScanAppHooks hooks;
   hooks.request_flush = [this] { flush_requested_ = true; };
-  app_ = std::make_unique<gateway::ScanApp>(*service_, v, [this] { return w_.unix_ms() / 1000; },
-                                            gateway::ScanAppLimits{}, hooks);
-  w_.log("gateway", "started (life " + std::to_string(life_) + ", epoch " + service_->epoch() + ")");
+  gateway::ServiceOptions service;
+  service.now_unix_ms = [this] { return w_.unix_ms(); };
+  app_ = std::make_unique<gateway::ScanApp>(*repository_, std::move(service), v,
+                                            [this] { return w_.unix_ms() / 1000; }, gateway::ScanAppLimits{}, hooks);
+  w_.log("gateway", "started (life " + std::to_string(life_) + ", epoch " + epoch + ")");
   return true;
 }
 
@@ -72,7 +83,7 @@ void SimGateway::kill() {
   }
   sessions_.clear();
   app_.reset();
-  service_.reset();
+  repository_.reset();
   flush_requested_ = false;
   tick_at_.reset();
   w_.gateway_died();

@@ -12,7 +12,9 @@
 #include <vector>
 
 #include "gateway/scan_app.h"
-#include "gateway/scan_service.h"
+#include "gateway/scan_app.h"
+#include "scans/sqlite_scan_repository.h"
+#include "store/scan_store.h"
 #include "gateway/sio_client.h"
 #include "scansync/client/client_driver.h"
 #include "scansync/client/scan_feed.h"
@@ -51,14 +53,17 @@ class SimGateway {
  public:
   explicit SimGateway(World& w) : w_(w) {}
   ~SimGateway();
-  bool up() const { return service_ != nullptr; }
+  bool up() const { return repository_ != nullptr; }
   int life() const { return life_; }
   bool start();        // opens the database (false: could not, e.g. the disk is full)
   void kill();         // memory gone; what was committed stays in the file
   void accept(Conn& c);  // the connection reached the gateway
   void frame(Conn& c, const std::string& text);
   void closed(Conn& c);  // the client side of the connection went away
-  gateway::ScanService* service() { return service_.get(); }
+  // The database, for reads between batches; null while down.
+  store::ScanStore* store() { return repository_ ? &repository_->store() : nullptr; }
+  // Up, and no batch open or awaiting its completion.
+  bool idle() const { return app_ && app_->idle(); }
   std::filesystem::path db_file() const;
   std::size_t sessions() const { return sessions_.size(); }
 
@@ -74,7 +79,7 @@ class SimGateway {
 
   World& w_;
   int life_ = 0;
-  std::unique_ptr<gateway::ScanService> service_;
+  std::unique_ptr<scans::SqliteScanRepository> repository_;
   std::unique_ptr<gateway::ScanApp> app_;
   std::map<std::uint64_t, Session> sessions_;  // by connection id
   bool flush_requested_ = false;

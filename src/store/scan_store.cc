@@ -68,6 +68,7 @@ struct ScanStore::Impl {
   Result<CreateResult> create(std::string_view user, const NewScan& scan);
   Result<DeleteResult> remove(std::string_view user, std::string_view id, std::int64_t now_ms);
   std::error_code prune(std::string_view user, std::int64_t tombstones);
+  std::error_code probe_write(std::int64_t now_ms);
   // last_seq, oldest_kept_seq of the user (0, 0 for one never seen).
   std::error_code read_user_state(std::string_view user, std::int64_t& last_seq, std::int64_t& oldest_kept);
 
@@ -86,6 +87,7 @@ struct ScanStore::Impl {
   Statement prune_boundary;    // ?1 user ?2 count → highest deletion seq among the oldest `count` tombstones
   Statement prune_delete;      // ?1 user ?2 boundary
   Statement prune_state;       // ?1 user ?2 pruned ?3 boundary
+  Statement write_probe;       // ?1 now_ms
   std::unique_ptr<Checkpointer> checkpointer;  // last: stopped before the statements and db go
 };
 
@@ -127,6 +129,8 @@ Result<std::unique_ptr<ScanStore>> ScanStore::open(const std::filesystem::path& 
        "ORDER BY deleted_seq LIMIT ?2)"},
       {&Impl::prune_delete, "DELETE FROM scans WHERE user = ?1 AND deleted_seq IS NOT NULL AND deleted_seq <= ?2"},
       {&Impl::prune_state, "UPDATE user_state SET tombstones = tombstones - ?2, oldest_kept_seq = ?3 WHERE user = ?1"},
+      {&Impl::write_probe,
+       "INSERT INTO meta(key, value) VALUES('write_probe', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value"},
   };
   for (const auto& [member, text] : sql) {
     auto p = impl->db.prepare(text);
@@ -155,6 +159,24 @@ Result<DeleteResult> ScanStore::remove(std::string_view user, std::string_view i
   auto r = impl_->remove(user, id, now_ms);
   if (!r.ok()) impl_->batch.note_failure(r.error());
   return r;
+}
+
+std::error_code ScanStore::probe_write(std::int64_t now_ms) {
+  auto ec = impl_->probe_write(now_ms);
+  if (ec) impl_->batch.note_failure(ec);
+  return ec;
+}
+
+std::error_code ScanStore::Impl::probe_write(std::int64_t now_ms) {
+  WriteScope tx(batch);
+  if (tx.begin_error()) return tx.begin_error();
+  {
+    StatementUse q(write_probe);
+    q->bind(1, std::to_string(now_ms));
+    q->step();
+    if (q->error()) return q->error();
+  }
+  return tx.commit();
 }
 
 Result<CreateResult> ScanStore::Impl::create(std::string_view user, const NewScan& scan) {

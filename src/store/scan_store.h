@@ -123,6 +123,12 @@ class ScanStore {
   Result<LivePage> live_page(std::string_view user, std::optional<std::int64_t> before, std::size_t limit,
                              std::size_t max_bytes = kNoByteLimit);
 
+  // A real write that changes nothing of the scans: an upsert of
+  // meta('write_probe') = now_ms, through the batch like any write (inside a
+  // batch it commits with it). Errors as create(): busy, disk_full,
+  // read_only, io_error, sql_error. For the gateway's /readyz.
+  std::error_code probe_write(std::int64_t now_ms);
+
   // Group commit (see "Batches" above). begin_batch() while a batch is active
   // does nothing; commit_batch() outside a batch returns {}.
   void begin_batch();

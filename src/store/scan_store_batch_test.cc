@@ -211,6 +211,30 @@ TEST_F(ScanStoreBatchTest, ALockedDatabaseFailsAtOnceWithBusyThenWorks) {
   EXPECT_EQ(s->create("alice", scan("c"))->scan.seq, 3);
 }
 
+TEST_F(ScanStoreBatchTest, TheWriteProbeWritesMetaOnlyAndFailsLikeAWrite) {
+  auto s = open();
+  EXPECT_FALSE(s->probe_write(1234));
+  EXPECT_FALSE(s->probe_write(5678));  // an upsert: the row is replaced
+  {
+    OtherConnection other(file_);
+    EXPECT_EQ(other.query_int("SELECT value FROM meta WHERE key = 'write_probe'"), 5678);
+    EXPECT_EQ(other.query_int("SELECT count(*) FROM meta"), 2);  // the epoch and the probe
+    EXPECT_EQ(other.query_int("SELECT count(*) FROM scans"), 0);
+    ASSERT_EQ(other.exec("BEGIN IMMEDIATE"), SQLITE_OK);
+    EXPECT_EQ(s->probe_write(1), errc::busy);
+    ASSERT_EQ(other.exec("COMMIT"), SQLITE_OK);
+  }
+  // In a batch it commits with the batch's writes, not before.
+  s->begin_batch();
+  ASSERT_TRUE(s->create("alice", scan("a")).ok());
+  EXPECT_FALSE(s->probe_write(9));
+  OtherConnection other(file_);
+  EXPECT_EQ(other.query_int("SELECT value FROM meta WHERE key = 'write_probe'"), 5678);
+  EXPECT_FALSE(s->commit_batch());
+  EXPECT_EQ(other.query_int("SELECT value FROM meta WHERE key = 'write_probe'"), 9);
+  EXPECT_EQ(latest(*s, "alice"), 1);
+}
+
 TEST(Durability, MapsToSynchronous) {
   test_support::TempDir dir{"scansync-durability"};
   auto db = open_database((dir / "d.db").string(), 0);

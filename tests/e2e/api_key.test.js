@@ -193,7 +193,11 @@ describe('REST with the server API key', () => {
     }
     const used = server.stderrLines.filter((l) => l.includes('"api_key_used"'));
     assert.equal(used.length, 1, server.stderr());
-    assert.deepEqual(JSON.parse(used[0]), { type: 'api_key_used', detail: 'key 1 of 1 (file order), first use since start' });
+    const { time, ...rest } = JSON.parse(used[0]);
+    assert.match(time, /Z$/);
+    assert.deepEqual(rest, {
+      level: 'info', event: 'api_key_used', key: 1, keys: 1, detail: 'first use since start (key number in file order)',
+    });
     assert.ok(!server.stderr().includes(key), 'the key is never logged');
   });
 });
@@ -262,7 +266,8 @@ describe('a key file the gateway cannot trust stops it at start (exit 1, naming 
       assert.equal(r.code, 1, r.stderr);
       assert.equal(r.stdout, '', 'never listening');
       const line = JSON.parse(r.stderr.trim().split('\n').pop());
-      assert.equal(line.type, 'error');
+      assert.equal(line.level, 'error');
+      assert.equal(line.event, 'start_failed');
       assert.equal(line.what, 'api_key_file');
       assert.ok(line.detail.startsWith(`${file}: `), line.detail);
       assert.match(line.detail, why);
@@ -319,7 +324,7 @@ describe('scansync api-key', () => {
         const res = await h.rest(gw.url, 'GET', '/api/scans', { token: k, headers: { 'scansync-user': 'alice' } });
         assert.equal(res.status, 200, res.text);
       }
-      assert.ok(gw.stderrLines.some((l) => l.includes('"2 server API key(s) accepted for REST"')), gw.stderr());
+      assert.ok(gw.stderrLines.some((l) => l.includes('"event":"api_keys","count":2')), gw.stderr());
     } finally {
       assert.equal((await gw.stop()).code, 0);
     }

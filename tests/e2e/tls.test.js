@@ -104,7 +104,7 @@ function request(client, method, p, { token, body, ca: trusted = ca } = {}) {
 
 describe('scansync gateway --tls-cert --tls-key', () => {
   it('says so when it starts listening', () => {
-    assert.match(server.stderr(), /"type":"listening","detail":"127\.0\.0\.1:\d+ \(TLS\)"/);
+    assert.match(server.stderr(), /"event":"listening","host":"127\.0\.0\.1","port":\d+,"tls":"true"/);
   });
 
   it('wss: a scan created over the socket and one over REST (https) reach the user\'s sockets', async () => {
@@ -235,7 +235,7 @@ describe('unusable TLS settings', () => {
       assert.equal(r.code, 2, JSON.stringify(r));
       const lines = r.stderr.trimEnd().split('\n');
       assert.equal(lines.length, 2, r.stderr);
-      assert.match(lines[0], new RegExp(`^scansync: ${given} requires ${missing}`));
+      assert.match(lines[0], new RegExp(`^scansync gateway: ${given} requires ${missing}`));
       assert.match(lines[1], /^usage: scansync gateway \[OPTIONS\]/);
     }
   });

@@ -92,7 +92,7 @@ function assertNotFound(res, what) {
 
 describe('the page at /', () => {
   it('logs where the page is served from', async () => {
-    const line = await stderrLine((l) => l.includes('"type":"web_root"'));
+    const line = await stderrLine((l) => l.includes('"event":"web_root"'));
     assert.ok(line.includes(fs.realpathSync(root)), line);
   });
 

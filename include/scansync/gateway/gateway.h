@@ -1,7 +1,7 @@
 #pragma once
 // The scansync gateway: a Socket.IO v5 / Engine.IO v4 server (WebSocket and
 // HTTP long-polling with upgrade) in front of the scan service, plus the REST
-// API under /api/scans and /healthz.
+// API under /api/scans, /healthz, /readyz and /metrics.
 //
 // Threading: the gateway runs on the caller's io_context, which must be run by
 // one thread (one event loop, like Node). start() and stop() must be called on
@@ -31,6 +31,9 @@ class FanoutSink;
 }
 
 namespace scansync::gateway {
+
+// How much the gateway logs: each level includes the ones after it.
+enum class LogLevel { debug, info, warn, error };
 
 struct GatewayOptions {
   std::string host = "127.0.0.1";
@@ -113,7 +116,13 @@ struct GatewayOptions {
   // without JWT or database.
   bool conformance = false;
   // One JSON object per line (no newline included); empty: no logging.
+  // {"time":"<RFC 3339 UTC, ms>","level":"debug|info|warn|error","event":"…",…}
+  // with context fields where known (remote, user, sid, …); see
+  // src/gateway/README.md for the events. A token is never logged.
   std::function<void(std::string_view line)> log;
+  // Lines below this level are not written (nor formatted). info: an access
+  // line per REST call and one per closed session, nothing per frame.
+  LogLevel log_level = LogLevel::info;
   // Unix time in seconds for token expiry; defaults to the system clock.
   std::function<std::int64_t()> now_unix_s;
   // The parts a deployment chooses (`scansync gateway` composes them from
