@@ -66,7 +66,10 @@ for tool in haproxy redis-server pg_ctl initdb createdb python3; do
 done
 [[ -x "$bin" ]] || die "no scansync binary at $bin (build it: cmake --build build --target scansync, or pass --bin)"
 if ((!local_stores)); then
-  "$bin" gateway --help | grep -q -- '--fanout' || die "$bin has no --store/--fanout (a gateway built before the cluster work; --local-stores tries the load balancer alone)"
+  # Read whole, not piped into grep -q: grep's early exit would kill the
+  # writer with SIGPIPE and pipefail would call that a missing flag.
+  help="$("$bin" gateway --help)"
+  [[ "$help" == *--fanout* ]] || die "$bin has no --store/--fanout (a gateway built before the cluster work; --local-stores tries the load balancer alone)"
 fi
 
 # The folder must be traversable by the postgres user (mktemp makes it 0700);

@@ -14,4 +14,4 @@ if [[ -f "$build/CMakeCache.txt" ]] && ! grep -q '^CMAKE_CXX_COMPILER:.*clang++'
 fi
 CC=clang CXX=clang++ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
   -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_CXX_FLAGS_DEBUG="-O1 -gline-tables-only" \
-  -DSCANSYNC_CORE_ONLY=OFF -DSCANSYNC_SANITIZE=ON -DSCANSYNC_FUZZ=ON >/dev/null
+  -DSCANSYNC_CORE_ONLY=OFF -DSCANSYNC_SANITIZE=ON -DSCANSYNC_FUZZ=ON -DSCANSYNC_BENCH=OFF >/dev/null

@@ -123,7 +123,12 @@ describe('several nodes', { skip }, () => {
       assert.equal(ack.ok, true, `create ${i} while Redis ${i >= 10 && i < 20 ? 'down' : 'up'}: ${JSON.stringify(ack)}`);
     }
     for (const [i, r] of seen.entries()) {
-      await r.waitFor(total, 20000).catch((e) => { throw new Error(`node ${i}: ${e.message}`); });
+      await r.waitFor(total, 20000).catch(async (e) => {
+        // What the node says of its fan-out and backfills, and which seqs it has.
+        const { json } = await h.rest(nodes[i].url, 'GET', '/healthz');
+        throw new Error(`node ${i}: ${e.message}; seqs ${JSON.stringify(r.items.map((s) => s.seq))}; ` +
+          `/healthz ${JSON.stringify(json)}`);
+      });
       assert.deepEqual(r.items.map((s) => s.seq), Array.from({ length: total }, (_, k) => k + 1), `node ${i}: once, in order`);
     }
     for (const s of sockets) s.disconnect();
