@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 total="${1:-60}"
-targets=(eio_text eio_payload sio_decode json_text ws_frame http_request jwt scan_service session)
+targets=(eio_text eio_payload sio_decode json_text ws_frame http_request jwt scan_requests session)
 per=$((total / ${#targets[@]}))
 ((per >= 1)) || per=1
 

@@ -73,7 +73,7 @@ World& world() {
     x->repository = std::make_unique<scans::SqliteScanRepository>(std::move(*s), x->io.get_executor());
     auth::VerifierOptions v;
     v.secret = kSecret;
-    x->app = std::make_unique<ScanApp>(*x->repository, ServiceOptions{}, v, [] { return kNowUnix; });
+    x->app = std::make_unique<ScanApp>(*x->repository, scans::RequestOptions{}, v, [] { return kNowUnix; });
     return x;
   }();
   return *w;

@@ -12,7 +12,7 @@
 #include "gateway/ids.h"
 #include "gateway/log_format.h"
 #include "gateway/scan_app.h"
-#include "gateway/scan_service.h"
+#include "scans/scan_requests.h"
 #include "scans/sqlite_scan_repository.h"
 #include "store/scan_store.h"
 #include "gateway/sio_client.h"
@@ -401,7 +401,7 @@ Result<std::unique_ptr<Gateway>> Gateway::start(asio::io_context& io, GatewayOpt
   if (impl->opts.conformance) {
     impl->app = std::make_unique<ConformanceApp>();
   } else {
-    ServiceOptions service_options;
+    scans::RequestOptions service_options;
     service_options.max_scans_per_user = impl->opts.max_scans_per_user;
     impl->repository = impl->opts.repository;
     if (!impl->repository) {

@@ -6,10 +6,19 @@
 
 #include "fanout/local_fanout.h"
 #include "gateway/sio_client.h"
-#include "gateway/scan_service_json.h"
+#include "scans/scan_json.h"
 #include "scansync/proto/json_text.h"
 
 namespace scansync::gateway {
+
+using scans::deleted_event_json;
+using scans::parse_event;
+using scans::parse_rest;
+using scans::render;
+using scans::Reply;
+using scans::scan_json;
+using scans::to_text;
+
 namespace {
 
 std::string room_of(std::string_view user) { return "user:" + std::string(user); }
@@ -53,7 +62,7 @@ std::string token_of(std::string_view auth, const HandshakeInfo& handshake) {
   return q == handshake.query.end() ? std::string{} : q->second;
 }
 
-ScanApp::ScanApp(scans::ScanRepository& repository, ServiceOptions service, auth::VerifierOptions verifier,
+ScanApp::ScanApp(scans::ScanRepository& repository, scans::RequestOptions service, auth::VerifierOptions verifier,
                  std::function<std::int64_t()> now_unix_s, ScanAppLimits limits, ScanAppHooks hooks,
                  const FanoutFactory& make_fanout)
     : repository_(repository),
@@ -209,7 +218,9 @@ void ScanApp::complete(std::list<Batch>::iterator batch, TimePoint submitted_at,
   in_flight_.erase(batch);
   if (hooks_.observer && !done.empty()) {
     const TimePoint ended = hooks_.now ? hooks_.now() : TimePoint{};
-    BatchCommitted report{std::chrono::duration<double>(ended - submitted_at).count(), done.size()};
+    BatchCommitted report;
+    report.seconds = std::chrono::duration<double>(ended - submitted_at).count();
+    report.requests = done.size();
     if (result.failure) {
       report.failed = true;
       report.error = result.failure->detail;
@@ -237,7 +248,7 @@ void ScanApp::complete(std::list<Batch>::iterator batch, TimePoint submitted_at,
 }
 
 void ScanApp::release(Pending& p, const scans::OperationResult& result) {
-  const Reply r = render(service_, p.request, result);
+  const Reply r = render(service_, p.request, result, repository_.epoch());
   if ((r.store_error || !r.store_detail.empty()) && hooks_.observer) {
     hooks_.observer->notice(LogLevel::error, "store_error",
                             {{"error", "store: " + (r.store_detail.empty() ? r.store_error.message() : r.store_detail)}});

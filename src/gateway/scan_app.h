@@ -38,7 +38,7 @@
 #include "gateway/gateway_observer.h"
 #include "gateway/rate_limiter.h"
 #include "gateway/rooms.h"
-#include "gateway/scan_requests.h"
+#include "scans/scan_requests.h"
 #include "scansync/auth/jwt.h"
 
 namespace scansync::gateway {
@@ -79,7 +79,7 @@ class ScanApp final : public Application {
  public:
   // `repository` must outlive the app. `now_unix_s`: clock for token expiry;
   // `service.now_unix_ms` for deletedAt. `make_fanout` empty: LocalFanout.
-  ScanApp(scans::ScanRepository& repository, ServiceOptions service, auth::VerifierOptions verifier,
+  ScanApp(scans::ScanRepository& repository, scans::RequestOptions service, auth::VerifierOptions verifier,
           std::function<std::int64_t()> now_unix_s, ScanAppLimits limits = {}, ScanAppHooks hooks = {},
           const FanoutFactory& make_fanout = {});
   ~ScanApp() override;
@@ -122,7 +122,7 @@ class ScanApp final : public Application {
     ProbeDone probe_done;  // set for the readiness probe instead
     std::string user;
     std::string event;  // the socket event, for the ack's report
-    ScanRequest request;
+    scans::ScanRequest request;
     bool track = false;  // not a request: the latest seq to start tracking `user` from
   };
   using Batch = std::vector<Pending>;
@@ -139,7 +139,7 @@ class ScanApp final : public Application {
   void report_ack(const SioSocket& socket, std::string_view event, std::string_view result);
 
   scans::ScanRepository& repository_;
-  ServiceOptions service_;
+  scans::RequestOptions service_;
   auth::VerifierOptions verifier_;
   std::function<std::int64_t()> now_unix_s_;
   RateLimiter event_limiter_;  // per user, across all of the user's sockets

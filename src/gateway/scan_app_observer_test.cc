@@ -63,7 +63,7 @@ class ScanAppObserverTest : public ::testing::Test {
     hooks.request_flush = [this] { ++flushes_; };
     hooks.observer = &rec_;
     hooks.now = [this] { return clock_ += 3ms; };  // each reading 3 ms later: a commit takes 3 ms
-    app_ = std::make_unique<ScanApp>(*repository_, ServiceOptions{}, v, [] { return kNow; }, ScanAppLimits{},
+    app_ = std::make_unique<ScanApp>(*repository_, scans::RequestOptions{}, v, [] { return kNow; }, ScanAppLimits{},
                                      std::move(hooks));
   }
 

@@ -43,7 +43,7 @@ class ScanAppTest : public ::testing::Test {
   std::unique_ptr<ScanApp> make_app(ScanAppLimits limits = {}, ScanAppHooks hooks = {}) {
     auth::VerifierOptions v;
     v.secret = kSecret;
-    return std::make_unique<ScanApp>(*repository_, ServiceOptions{}, v, [] { return kNow; }, limits, hooks);
+    return std::make_unique<ScanApp>(*repository_, scans::RequestOptions{}, v, [] { return kNow; }, limits, hooks);
   }
 
   struct Conn {

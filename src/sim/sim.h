@@ -1,7 +1,7 @@
 #pragma once
 // scansync-sim: the real client core, device store, feed and outbox pump of
 // several devices and the real gateway session stack (Engine.IO, Socket.IO,
-// ScanApp, ScanService on SQLite) in one process, on a simulated clock and
+// ScanApp over the SqliteScanRepository) in one process, on a simulated clock and
 // network, under faults drawn from a seed. After each schedule the system is
 // run to quiet and the contract's invariants are checked (checks.cc).
 #include <cstdint>

@@ -64,7 +64,7 @@ bool SimGateway::start() {
   v.secret = "sim-secret";
   gateway::ScanAppHooks hooks;
   hooks.request_flush = [this] { flush_requested_ = true; };
-  gateway::ServiceOptions service;
+  scans::RequestOptions service;
   service.now_unix_ms = [this] { return w_.unix_ms(); };
   app_ = std::make_unique<gateway::ScanApp>(*repository_, std::move(service), v,
                                             [this] { return w_.unix_ms() / 1000; }, gateway::ScanAppLimits{}, hooks);

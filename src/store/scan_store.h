@@ -14,7 +14,7 @@
 //   id and seq, and a delete of an id they never saw is a no-op for them.
 // - Ids are scoped per user: the key is (user, id), and the same id under
 //   another user is another scan. Ids are compared byte for byte; the
-//   ScanService hands in canonical (lower-case) UUIDs only.
+//   the scan front (scans/scan_requests.h) hands in canonical (lower-case) UUIDs only.
 // - Quota: with max_live_scans_per_user set, a create of a new scan for a
 //   user who already holds that many live scans is refused
 //   (CreateOutcome::quota_exceeded, no seq taken). A create of an id the user

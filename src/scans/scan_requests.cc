@@ -1,23 +1,36 @@
-#include "gateway/scan_requests.h"
+#include "scans/scan_requests.h"
 
 #include <algorithm>
 #include <charconv>
 #include <nlohmann/json.hpp>
 
-#include "gateway/scan_service_json.h"
-#include "gateway/scan_service_ops.h"
-#include "gateway/scan_service_validation.h"
+#include "scans/scan_json.h"
+#include "scans/scan_validation.h"
 
-namespace scansync::gateway {
+namespace scansync::scans {
 namespace {
 
 using Front = ScanRequest::Front;
 using Kind = ScanRequest::Kind;
-using ops::Status;
+// What became of a request, before it is worded for its front end (one
+// switch per front; `detail` is only shown, never decided on).
+enum class Status {
+  ok,
+  invalid,         // detail says why
+  invalid_json,    // the payload / body is not JSON at all
+  not_found,
+  cursor_expired,
+  quota_exceeded,
+  unavailable,     // the store cannot be reached or is locked; retry later
+  internal,        // the store failed
+};
+
+// sync:since and the list without a limit.
+constexpr std::int64_t kDefaultPageLimit = 100;
 
 constexpr std::string_view kCollection = "/api/scans";
 
-Reply ack(const Json& body) { return Reply{200, to_text(body), {}, {}, {}, 0, {}}; }
+Reply ack(const Json& body) { return Reply{200, to_text(body), {}, {}, {}, 0, {}, {}}; }
 
 Reply ack_error(std::string_view error, std::string_view detail = {}) {
   Json j;
@@ -33,7 +46,7 @@ Reply http_error(int status, std::string_view code, std::string_view message) {
   Json j;
   j["error"]["code"] = code;
   j["error"]["message"] = message;
-  return Reply{status, to_text(j), {}, {}, {}, 0, {}};
+  return Reply{status, to_text(j), {}, {}, {}, 0, {}, {}};
 }
 
 // One switch per front end over the typed status; `detail` is only shown.
@@ -76,7 +89,7 @@ Status status_of(scans::RepositoryErrc code) {
   return Status::internal;
 }
 
-Reply repository_failure(const ServiceOptions& opts, Front front, const scans::RepositoryError& e) {
+Reply repository_failure(const RequestOptions& opts, Front front, const scans::RepositoryError& e) {
   const Status status = status_of(e.code);
   std::string detail = e.detail;
   if (status == Status::quota_exceeded) {
@@ -106,16 +119,16 @@ ScanRequest wants(Front front, Kind kind, scans::Operation op) {
   return r;
 }
 
-std::size_t page_limit(const ServiceOptions& opts, std::int64_t limit) {
+std::size_t page_limit(const RequestOptions& opts, std::int64_t limit) {
   const auto max_page = static_cast<std::int64_t>(std::max<std::size_t>(opts.max_page, 1));
   return static_cast<std::size_t>(std::clamp<std::int64_t>(limit, 1, max_page));
 }
 
-std::size_t page_bytes(const ServiceOptions& opts) {
+std::size_t page_bytes(const RequestOptions& opts) {
   return opts.max_page_bytes == 0 ? scans::kNoByteLimit : opts.max_page_bytes;
 }
 
-ScanRequest parse_create(const ServiceOptions& opts, Front front, std::string_view user, std::string_view payload) {
+ScanRequest parse_create(const RequestOptions& opts, Front front, std::string_view user, std::string_view payload) {
   const auto json = nlohmann::json::parse(payload, nullptr, /*allow_exceptions=*/false);
   if (json.is_discarded()) return refused(front, Kind::create, failure(front, Status::invalid_json, "payload: not JSON"));
   scans::NewScan scan;
@@ -131,7 +144,7 @@ ScanRequest parse_remove(Front front, std::string_view user, std::string_view id
   return wants(front, Kind::remove, scans::RemoveScan{std::string(user), *canonical, now_ms});
 }
 
-ScanRequest parse_sync(const ServiceOptions& opts, Front front, std::string_view user, std::int64_t since,
+ScanRequest parse_sync(const RequestOptions& opts, Front front, std::string_view user, std::int64_t since,
                        std::int64_t limit) {
   if (since < 0) return refused(front, Kind::sync, failure(front, Status::invalid, "seq: negative"));
   return wants(front, Kind::sync,
@@ -187,7 +200,7 @@ Reply render_created(Front front, const scans::Created& c) {
     if (c.scan.deleted()) body["deletedSeq"] = *c.scan.deleted_seq;
     reply = ack(body);
   } else {
-    reply = Reply{c.existing ? 200 : 201, to_text(scan), {}, {}, {}, 0, {}};
+    reply = Reply{c.existing ? 200 : 201, to_text(scan), {}, {}, {}, 0, {}, {}};
   }
   if (!c.existing) announce(reply, "scan:created", to_text(scan), c.scan.seq);
   return reply;
@@ -197,7 +210,7 @@ Reply render_removed(Front front, const scans::Removed& r) {
   Json j;
   if (front == Front::socket) j["ok"] = true;
   j["seq"] = *r.tombstone.deleted_seq;
-  Reply reply = front == Front::socket ? ack(j) : Reply{200, to_text(j), {}, {}, {}, 0, {}};
+  Reply reply = front == Front::socket ? ack(j) : Reply{200, to_text(j), {}, {}, {}, 0, {}, {}};
   if (!r.already_deleted) {
     announce(reply, "scan:deleted", to_text(deleted_event_json(r.tombstone)), *r.tombstone.deleted_seq);
   }
@@ -206,13 +219,13 @@ Reply render_removed(Front front, const scans::Removed& r) {
 
 Reply render_changes(Front front, const scans::ChangePage& page) {
   Json j = change_page_json(page);
-  if (front == Front::rest) return Reply{200, to_text(j), {}, {}, {}, 0, {}};
+  if (front == Front::rest) return Reply{200, to_text(j), {}, {}, {}, 0, {}, {}};
   return ack(j);
 }
 
 }  // namespace
 
-ScanRequest parse_event(const ServiceOptions& opts, std::string_view user, std::string_view event,
+ScanRequest parse_event(const RequestOptions& opts, std::string_view user, std::string_view event,
                         std::string_view payload, std::int64_t now_ms) {
   constexpr Front front = Front::socket;
   if (event == "scan:create") return parse_create(opts, front, user, payload);
@@ -231,10 +244,10 @@ ScanRequest parse_event(const ServiceOptions& opts, std::string_view user, std::
   if (!int_member(json, "seq", seq)) return refused(front, kind, ack_error("invalid", "seq: not an integer"));
   if (!seq) return refused(front, kind, ack_error("invalid", "seq: missing"));
   if (!int_member(json, "limit", limit)) return refused(front, kind, ack_error("invalid", "limit: not an integer"));
-  return parse_sync(opts, front, user, *seq, limit.value_or(ops::kDefaultPageLimit));
+  return parse_sync(opts, front, user, *seq, limit.value_or(kDefaultPageLimit));
 }
 
-ScanRequest parse_rest(const ServiceOptions& opts, std::string_view user, std::string_view method,
+ScanRequest parse_rest(const RequestOptions& opts, std::string_view user, std::string_view method,
                        std::string_view target, std::string_view body, std::int64_t now_ms) {
   constexpr Front front = Front::rest;
   const auto qmark = target.find('?');
@@ -259,7 +272,7 @@ ScanRequest parse_rest(const ServiceOptions& opts, std::string_view user, std::s
     return refused(front, Kind::list, http_error(405, "method_not_allowed", "use GET or POST on /api/scans"));
   }
   const auto since = query_param(query, "since");
-  std::int64_t limit = ops::kDefaultPageLimit;
+  std::int64_t limit = kDefaultPageLimit;
   if (const auto limit_text = query_param(query, "limit")) {
     const auto v = parse_int(*limit_text);
     if (!v) return refused(front, Kind::list, http_error(400, "invalid", "limit: not an integer"));
@@ -283,13 +296,31 @@ ScanRequest parse_rest(const ServiceOptions& opts, std::string_view user, std::s
   return parse_sync(opts, front, user, *since_v, limit);
 }
 
-Reply render(const ServiceOptions& opts, const ScanRequest& request, const scans::OperationResult& result) {
+Reply render(const RequestOptions& opts, const ScanRequest& request, const scans::OperationResult& result,
+             std::string_view epoch) {
   if (request.refused) return *request.refused;
-  if (const auto* e = std::get_if<scans::RepositoryError>(&result)) return repository_failure(opts, request.front, *e);
+  if (const auto* e = std::get_if<scans::RepositoryError>(&result)) {
+    if (e->code == RepositoryErrc::cursor_expired && request.front == Front::socket && request.kind == Kind::sync &&
+        !epoch.empty()) {
+      // It carries the epoch like every sync:since reply: the client resets
+      // to this history, so a later restore (another epoch) is seen as a
+      // reset too. Without it the client held no epoch, adopted the next one
+      // it saw as its first, and never re-sent the scans acked in between
+      // (found by scansync-sim, seed 31).
+      Json j;
+      j["ok"] = false;
+      j["error"] = "cursor_expired";
+      j["epoch"] = epoch;
+      Reply r = ack(j);
+      r.error = "cursor_expired";
+      return r;
+    }
+    return repository_failure(opts, request.front, *e);
+  }
   if (const auto* c = std::get_if<scans::Created>(&result)) return render_created(request.front, *c);
   if (const auto* r = std::get_if<scans::Removed>(&result)) return render_removed(request.front, *r);
   if (const auto* p = std::get_if<scans::ChangePage>(&result)) return render_changes(request.front, *p);
-  if (const auto* l = std::get_if<scans::LivePage>(&result)) return Reply{200, to_text(live_page_json(*l)), {}, {}, {}, 0, {}};
+  if (const auto* l = std::get_if<scans::LivePage>(&result)) return Reply{200, to_text(live_page_json(*l)), {}, {}, {}, 0, {}, {}};
   return repository_failure(opts, request.front, scans::RepositoryError{scans::RepositoryErrc::internal,
                                                                          "unexpected result", {}});
 }
@@ -301,4 +332,4 @@ Reply render_failure(ScanRequest::Front front, const scans::RepositoryError& err
   return r;
 }
 
-}  // namespace scansync::gateway
+}  // namespace scansync::scans

@@ -1,10 +1,10 @@
-#include "gateway/scan_service_validation.h"
+#include "scans/scan_validation.h"
 
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
-namespace scansync::gateway {
+namespace scansync::scans {
 namespace {
 
 TEST(Uuid, AcceptsVersion4WithRfc4122Variant) {
@@ -38,7 +38,7 @@ TEST(NewScan, IdIsStoredInCanonicalForm) {
                       {"format", "qr"},
                       {"deviceId", "d"},
                       {"createdAt", "2026-11-26T04:46:28Z"}};
-  store::NewScan s;
+  NewScan s;
   ASSERT_EQ(validate_new_scan(p, 4096, s), "");
   EXPECT_EQ(s.id, "0b9a4a3e-4c1d-4f6e-ba7b-1c2d3e4f5a6b");
 }
@@ -102,7 +102,7 @@ nlohmann::json good() {
 }
 
 TEST(NewScan, ValidPayloadFillsTheScan) {
-  store::NewScan s;
+  NewScan s;
   auto p = good();
   p["userId"] = "mallory";  // ignored: the user comes from the token
   p["seq"] = 99;
@@ -115,7 +115,7 @@ TEST(NewScan, ValidPayloadFillsTheScan) {
 }
 
 TEST(NewScan, CodeLengthIsCountedInBytes) {
-  store::NewScan s;
+  NewScan s;
   auto p = good();
   p["code"] = std::string(4096, 'x');
   EXPECT_EQ(validate_new_scan(p, 4096, s), "");
@@ -160,13 +160,13 @@ TEST(NewScan, EveryFieldError) {
     } else {
       p[c.field] = c.value;
     }
-    store::NewScan s;
+    NewScan s;
     EXPECT_EQ(validate_new_scan(p, 4096, s), c.detail) << c.field << " = " << c.value.dump();
   }
-  store::NewScan s;
+  NewScan s;
   EXPECT_EQ(validate_new_scan(nlohmann::json::array(), 4096, s), "payload: not an object");
   EXPECT_EQ(validate_new_scan(nullptr, 4096, s), "payload: not an object");
 }
 
 }  // namespace
-}  // namespace scansync::gateway
+}  // namespace scansync::scans

@@ -1,11 +1,11 @@
 // parse / render of the scan domain over the repository, without a store:
 // the operation a request asks for, the refusals made before the store, and
 // the answers each repository result renders to (typed, never by text).
-#include "gateway/scan_requests.h"
+#include "scans/scan_requests.h"
 
 #include <gtest/gtest.h>
 
-namespace scansync::gateway {
+namespace scansync::scans {
 namespace {
 
 using scans::RepositoryErrc;
@@ -93,4 +93,4 @@ TEST(ScanRequests, RepositoryErrorsRenderByTheirCode) {
 }
 
 }  // namespace
-}  // namespace scansync::gateway
+}  // namespace scansync::scans

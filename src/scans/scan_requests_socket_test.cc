@@ -1,16 +1,15 @@
-// ScanService socket events: acks, broadcasts, validation, paging.
-#include "gateway/scan_service.h"
+// The scan domain's socket events over a real SQLite repository: acks,
+// broadcasts, validation, paging. (A garbage database file: store_tests.)
+#include "scans/scan_requests.h"
 
-#include <fstream>
+#include "scans/scan_requests_test_util.h"
 
-#include "gateway/scan_service_test_util.h"
-
-namespace scansync::gateway {
+namespace scansync::scans {
 namespace {
 
-using namespace scansync::gateway::testing;
+using namespace scansync::scans::testing;
 
-class ScanEvents : public ScanServiceFixture {};
+class ScanEvents : public ScanDomainFixture {};
 
 TEST_F(ScanEvents, CreateAcksTheScanAndBroadcastsTheSameBytes) {
   Reply r = event("scan:create", create_payload(kId1));
@@ -89,7 +88,7 @@ TEST_F(ScanEvents, CreateValidationErrors) {
 }
 
 TEST_F(ScanEvents, MaxCodeBytesIsConfigurable) {
-  open_service(options([](ServiceOptions& o) { o.max_code_bytes = 4; }));
+  open_service(options([](DomainOptions& o) { o.max_code_bytes = 4; }));
   EXPECT_EQ(parse(event("scan:create", create_payload(kId1, "12345")).body)["detail"], "code: longer than 4 bytes");
   EXPECT_EQ(parse(event("scan:create", create_payload(kId1, "1234")).body)["ok"], true);
 }
@@ -188,11 +187,11 @@ TEST_F(ScanEvents, SyncSinceListsChangesInSeqOrder) {
   EXPECT_EQ(r.broadcast_event, "");
   // Keys in the contract's order.
   EXPECT_EQ(r.body.rfind(R"({"ok":true,"changes":[)", 0), 0u);
-  EXPECT_NE(r.body.find(R"(],"latestSeq":3,"epoch":")" + svc_->epoch() + R"(","hasMore":false})"), std::string::npos);
+  EXPECT_NE(r.body.find(R"(],"latestSeq":3,"epoch":")" + epoch() + R"(","hasMore":false})"), std::string::npos);
 }
 
 TEST_F(ScanEvents, SyncSincePagesWithLimitAndHasMore) {
-  open_service(options([](ServiceOptions& o) { o.max_page = 3; }));
+  open_service(options([](DomainOptions& o) { o.max_page = 3; }));
   for (int i = 0; i < 7; ++i) ASSERT_EQ(parse(event("scan:create", create_payload(nth_id(i))).body)["ok"], true);
   auto page = [&](std::string payload) { return parse(event("sync:since", payload).body); };
   auto p1 = page(R"({"seq":0,"limit":2})");
@@ -239,12 +238,12 @@ TEST_F(ScanEvents, SyncSinceValidation) {
 }
 
 TEST_F(ScanEvents, SyncSinceCursorExpired) {
-  open_service(options([](ServiceOptions& o) { o.tombstone_limit = 1; }));
+  open_service(options([](DomainOptions& o) { o.tombstone_limit = 1; }));
   event("scan:create", create_payload(kId1));                       // 1
   event("scan:create", create_payload(kId2));                       // 2
   event("scan:delete", std::string(R"({"id":")") + kId1 + "\"}");  // 3
   event("scan:delete", std::string(R"({"id":")") + kId2 + "\"}");  // 4, prunes 3
-  const std::string expired = R"({"ok":false,"error":"cursor_expired","epoch":")" + svc_->epoch() + R"("})";
+  const std::string expired = R"({"ok":false,"error":"cursor_expired","epoch":")" + epoch() + R"("})";
   EXPECT_EQ(event("sync:since", R"({"seq":0})").body, expired);
   EXPECT_EQ(event("sync:since", R"({"seq":2})").body, expired);
   EXPECT_EQ(parse(event("sync:since", R"({"seq":3})").body)["changes"].size(), 1u);
@@ -275,7 +274,7 @@ TEST_F(ScanEvents, SyncSincePagesStopAtTheByteBound) {
 }
 
 TEST_F(ScanEvents, ASingleScanLargerThanThePageBoundIsStillListed) {
-  open_service(options([](ServiceOptions& o) { o.max_page_bytes = 10; }));
+  open_service(options([](DomainOptions& o) { o.max_page_bytes = 10; }));
   create_many(3);
   auto j = parse(event("sync:since", R"({"seq":0})").body);
   EXPECT_EQ(j["changes"].size(), 1u);
@@ -283,7 +282,7 @@ TEST_F(ScanEvents, ASingleScanLargerThanThePageBoundIsStillListed) {
 }
 
 TEST_F(ScanEvents, QuotaRefusesNewScansButNotKnownIds) {
-  open_service(options([](ServiceOptions& o) { o.max_scans_per_user = 2; }));
+  open_service(options([](DomainOptions& o) { o.max_scans_per_user = 2; }));
   create_many(2);
   Reply over = event("scan:create", create_payload(kId1));
   EXPECT_EQ(over.body, R"({"ok":false,"error":"quota_exceeded"})");
@@ -297,7 +296,7 @@ TEST_F(ScanEvents, QuotaRefusesNewScansButNotKnownIds) {
   EXPECT_EQ(parse(event("scan:create", create_payload(kId1)).body)["scan"]["seq"], 4);
 }
 
-TEST_F(ScanEvents, TheDefaultQuotaIsOneHundredThousand) { EXPECT_EQ(ServiceOptions{}.max_scans_per_user, 100000u); }
+TEST_F(ScanEvents, TheDefaultQuotaIsOneHundredThousand) { EXPECT_EQ(RequestOptions{}.max_scans_per_user, 100000u); }
 
 TEST_F(ScanEvents, UnknownEvent) {
   EXPECT_EQ(event("scan:update", "{}").body, R"({"ok":false,"error":"unknown_event"})");
@@ -310,16 +309,5 @@ TEST_F(ScanEvents, DataSurvivesReopen) {
   EXPECT_EQ(parse(event("scan:create", create_payload(kId2)).body)["scan"]["seq"], 2);
 }
 
-TEST(ScanServiceOpen, GarbageFileIsAnError) {
-  const auto file = std::filesystem::temp_directory_path() / ("scansync-garbage-" + std::to_string(::getpid()));
-  {
-    std::ofstream out(file, std::ios::binary);
-    for (int i = 0; i < 4096; ++i) out.put(static_cast<char>(i * 7 + 13));
-  }
-  auto s = ScanService::open(file, {});
-  EXPECT_FALSE(s.ok());
-  std::filesystem::remove(file);
-}
-
 }  // namespace
-}  // namespace scansync::gateway
+}  // namespace scansync::scans

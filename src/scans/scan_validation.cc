@@ -1,10 +1,10 @@
-#include "gateway/scan_service_validation.h"
+#include "scans/scan_validation.h"
 
 #include <array>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
-namespace scansync::gateway {
+namespace scansync::scans {
 namespace {
 
 bool is_hex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
@@ -157,7 +157,7 @@ std::string format_utc_ms(std::int64_t unix_ms) {
   return buf;
 }
 
-std::string validate_new_scan(const nlohmann::json& p, std::size_t max_code_bytes, store::NewScan& out) {
+std::string validate_new_scan(const nlohmann::json& p, std::size_t max_code_bytes, NewScan& out) {
   if (!p.is_object()) return "payload: not an object";
 
   const auto* id = member(p, "id");
@@ -200,4 +200,4 @@ std::string validate_new_scan(const nlohmann::json& p, std::size_t max_code_byte
   return {};
 }
 
-}  // namespace scansync::gateway
+}  // namespace scansync::scans

@@ -1,13 +1,15 @@
-// ScanService REST: routes, statuses, bodies.
-#include "gateway/scan_service.h"
-#include "gateway/scan_service_test_util.h"
+// The scan domain's REST calls over a real SQLite repository: routes,
+// statuses, bodies.
+#include "scans/scan_requests.h"
 
-namespace scansync::gateway {
+#include "scans/scan_requests_test_util.h"
+
+namespace scansync::scans {
 namespace {
 
-using namespace scansync::gateway::testing;
+using namespace scansync::scans::testing;
 
-class ScanRest : public ScanServiceFixture {
+class ScanRest : public ScanDomainFixture {
  protected:
   std::string item(std::string_view id) { return "/api/scans/" + std::string(id); }
 };
@@ -43,7 +45,7 @@ TEST_F(ScanRest, PostErrors) {
 }
 
 TEST_F(ScanRest, PostOverTheQuotaIs403) {
-  open_service(options([](ServiceOptions& o) { o.max_scans_per_user = 1; }));
+  open_service(options([](DomainOptions& o) { o.max_scans_per_user = 1; }));
   EXPECT_EQ(http("POST", "/api/scans", create_payload(kId1)).http_status, 201);
   Reply r = http("POST", "/api/scans", create_payload(kId2));
   EXPECT_EQ(r.http_status, 403);
@@ -55,7 +57,7 @@ TEST_F(ScanRest, PostOverTheQuotaIs403) {
 }
 
 TEST_F(ScanRest, BodyOverTheLimitIs413) {
-  open_service(options([](ServiceOptions& o) { o.max_body_bytes = 64; }));
+  open_service(options([](DomainOptions& o) { o.max_body_bytes = 64; }));
   const std::string body = create_payload(kId1);
   ASSERT_GT(body.size(), 64u);
   Reply r = http("POST", "/api/scans", body);
@@ -65,7 +67,7 @@ TEST_F(ScanRest, BodyOverTheLimitIs413) {
 }
 
 TEST_F(ScanRest, GetListsLiveScansNewestFirst) {
-  const std::string empty = R"({"scans":[],"latestSeq":0,"epoch":")" + svc_->epoch() + R"(","nextCursor":null})";
+  const std::string empty = R"({"scans":[],"latestSeq":0,"epoch":")" + epoch() + R"(","nextCursor":null})";
   EXPECT_EQ(http("GET", "/api/scans").body, empty);
   http("POST", "/api/scans", create_payload(kId1));
   http("POST", "/api/scans", create_payload(kId2));
@@ -78,7 +80,7 @@ TEST_F(ScanRest, GetListsLiveScansNewestFirst) {
   EXPECT_EQ(j["scans"][0]["id"], kId2);
   EXPECT_EQ(j["scans"][1]["id"], kId1);
   EXPECT_EQ(j["latestSeq"], 4);
-  EXPECT_EQ(j["epoch"], svc_->epoch());
+  EXPECT_EQ(j["epoch"], epoch());
   EXPECT_TRUE(j["nextCursor"].is_null());
   // Keys in the contract's order.
   EXPECT_NE(r.body.find(R"(],"latestSeq":4,"epoch":")"), std::string::npos);
@@ -102,7 +104,7 @@ TEST_F(ScanRest, GetListPagesWithLimitAndCursor) {
   EXPECT_EQ(seqs, (std::vector<std::int64_t>{7, 6, 5, 4, 3, 2, 1}));
   // Default 100; over max_page is clamped, not refused.
   EXPECT_EQ(parse(http("GET", "/api/scans").body)["scans"].size(), 7u);
-  open_service(options([](ServiceOptions& o) { o.max_page = 2; }));
+  open_service(options([](DomainOptions& o) { o.max_page = 2; }));
   auto clamped = parse(http("GET", "/api/scans?limit=5000").body);
   EXPECT_EQ(clamped["scans"].size(), 2u);
   EXPECT_EQ(clamped["nextCursor"], "6");
@@ -151,9 +153,9 @@ TEST_F(ScanRest, GetSinceHasTheSyncShape) {
   EXPECT_EQ(j["changes"][0]["scan"]["id"], kId1);
   EXPECT_EQ(j["hasMore"], true);
   EXPECT_EQ(j["latestSeq"], 2);
-  EXPECT_EQ(j["epoch"], svc_->epoch());
+  EXPECT_EQ(j["epoch"], epoch());
   // Same bytes as the socket event.
-  EXPECT_EQ(r.body, svc_->handle_event("alice", "sync:since", R"({"seq":0,"limit":1})").body);
+  EXPECT_EQ(r.body, event("sync:since", R"({"seq":0,"limit":1})").body);
   auto rest = parse(http("GET", "/api/scans?limit=5&since=1").body);
   EXPECT_EQ(rest["changes"].size(), 1u);
   EXPECT_EQ(rest["hasMore"], false);
@@ -170,7 +172,7 @@ TEST_F(ScanRest, GetSinceBadQueryIs400) {
 }
 
 TEST_F(ScanRest, GetSinceExpiredCursorIs410) {
-  open_service(options([](ServiceOptions& o) { o.tombstone_limit = 0; }));
+  open_service(options([](DomainOptions& o) { o.tombstone_limit = 0; }));
   http("POST", "/api/scans", create_payload(kId1));
   http("DELETE", item(kId1));
   Reply r = http("GET", "/api/scans?since=0");
@@ -223,4 +225,4 @@ TEST_F(ScanRest, UnknownPathIs404) {
 }
 
 }  // namespace
-}  // namespace scansync::gateway
+}  // namespace scansync::scans

@@ -7,9 +7,9 @@
 #include <string>
 #include <string_view>
 
-#include "store/scan_store.h"
+#include "scans/scan.h"
 
-namespace scansync::gateway {
+namespace scansync::scans {
 
 // 8-4-4-4-12 hex digits, version nibble 4, variant 8/9/a/b. Hex digits of
 // either case are accepted (iOS writes upper case).
@@ -38,8 +38,8 @@ std::string format_utc_ms(std::int64_t unix_ms);
 // Checks a scan:create payload ({"id","code","format","deviceId","createdAt"};
 // other members are ignored). On success fills `out` (id and createdAt canonical)
 // and returns ""; otherwise returns the reason, e.g. "code: empty".
-std::string validate_new_scan(const nlohmann::json& payload, std::size_t max_code_bytes, store::NewScan& out);
+std::string validate_new_scan(const nlohmann::json& payload, std::size_t max_code_bytes, NewScan& out);
 
 constexpr std::size_t kMaxDeviceIdBytes = 256;
 
-}  // namespace scansync::gateway
+}  // namespace scansync::scans

@@ -7,9 +7,9 @@
 #include <optional>
 #include <string_view>
 
-#include "store/scan_store.h"
+#include "scans/scan.h"
 
-namespace scansync::gateway {
+namespace scansync::scans {
 
 using Json = nlohmann::ordered_json;
 
@@ -19,24 +19,24 @@ std::string to_text(const Json& j);
 
 // {"id","userId","code","format","deviceId","createdAt","seq"}; seq is the
 // creation's seq, also for a tombstone.
-Json scan_json(const store::StoredScan& s);
+Json scan_json(const StoredScan& s);
 
 // The scan:deleted event: {"id","userId","seq","deletedAt"}. Precondition: s.deleted().
-Json deleted_event_json(const store::StoredScan& s);
+Json deleted_event_json(const StoredScan& s);
 
 // {"op":"created","scan":Scan} or {"op":"deleted","id","seq","deletedAt"}.
-Json change_json(const store::StoredScan& s);
+Json change_json(const StoredScan& s);
 
 // {"ok":true,"changes":[…],"latestSeq":N,"epoch":E,"hasMore":bool}
-Json change_page_json(const store::ChangePage& page);
+Json change_page_json(const ChangePage& page);
 
 // {"scans":[Scan…],"latestSeq":N,"epoch":E,"nextCursor":"<seq>"|null}. The
 // cursor is the decimal seq of the last scan listed (opaque to clients; see
 // parse_list_cursor).
-Json live_page_json(const store::LivePage& page);
+Json live_page_json(const LivePage& page);
 
 // A nextCursor back to the `before` seq it stands for; nullopt if `text` is
 // not one (not a positive decimal integer).
 std::optional<std::int64_t> parse_list_cursor(std::string_view text);
 
-}  // namespace scansync::gateway
+}  // namespace scansync::scans

@@ -1,14 +1,14 @@
-#include "gateway/scan_service_json.h"
+#include "scans/scan_json.h"
 
 #include <charconv>
 
-#include "gateway/scan_service_validation.h"
+#include "scans/scan_validation.h"
 
-namespace scansync::gateway {
+namespace scansync::scans {
 
 std::string to_text(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
 
-Json scan_json(const store::StoredScan& s) {
+Json scan_json(const StoredScan& s) {
   Json j;
   j["id"] = s.id;
   j["userId"] = s.user;
@@ -20,7 +20,7 @@ Json scan_json(const store::StoredScan& s) {
   return j;
 }
 
-Json deleted_event_json(const store::StoredScan& s) {
+Json deleted_event_json(const StoredScan& s) {
   Json j;
   j["id"] = s.id;
   j["userId"] = s.user;
@@ -29,7 +29,7 @@ Json deleted_event_json(const store::StoredScan& s) {
   return j;
 }
 
-Json change_json(const store::StoredScan& s) {
+Json change_json(const StoredScan& s) {
   Json j;
   if (s.deleted()) {
     j["op"] = "deleted";
@@ -43,7 +43,7 @@ Json change_json(const store::StoredScan& s) {
   return j;
 }
 
-Json change_page_json(const store::ChangePage& page) {
+Json change_page_json(const ChangePage& page) {
   Json changes = Json::array();
   for (const auto& c : page.changes) changes.push_back(change_json(c));
   Json j;
@@ -55,7 +55,7 @@ Json change_page_json(const store::ChangePage& page) {
   return j;
 }
 
-Json live_page_json(const store::LivePage& page) {
+Json live_page_json(const LivePage& page) {
   Json scans = Json::array();
   for (const auto& s : page.scans) scans.push_back(scan_json(s));
   Json j;
@@ -77,4 +77,4 @@ std::optional<std::int64_t> parse_list_cursor(std::string_view text) {
   return v;
 }
 
-}  // namespace scansync::gateway
+}  // namespace scansync::scans
