@@ -12,17 +12,10 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "cli/redis_url.h"
 #include "scansync/gateway/gateway.h"
 
 namespace scansync::cli {
-
-struct RedisUrl {
-  std::string host;  // as written; resolved once at start (hiredis resolves blocking)
-  int port = 6379;
-  std::string username, password;  // percent-decoded
-};
-// redis://[[user]:password@]host[:port][/] ; nullopt: not such a URL.
-std::optional<RedisUrl> parse_redis_url(std::string_view url);
 
 // Fills options.repository / options.make_fanout from the flags' values
 // (empty: the default). Returns what is wrong, or "" when composed.
