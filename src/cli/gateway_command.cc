@@ -248,7 +248,11 @@ int run_gateway(const GatewayCliOptions& o) {
       return 1;
     }
   }
-  auto gw = Gateway::start(io, g);
+  // Moved: the parts compose_parts made (a PostgreSQL repository with its
+  // timers, the fan-out factory) must go with the gateway, before the
+  // io_context they run on; a copy left in `g` outlived it (a timer
+  // cancelled on a destroyed service at every SIGTERM).
+  auto gw = Gateway::start(io, std::move(g));
   if (!gw) {
     // The error is the OS's or the store's; name what it is about.
     const std::string port = o.port == 0 ? std::string("a free port") : std::to_string(o.port);
