@@ -56,6 +56,10 @@ function tempDir(prefix = 'scansync-e2e-') {
 
 // A running server process. `stop()` sends SIGTERM and resolves with
 // {code, signal}; `kill()` sends SIGKILL. Both are bounded by a deadline.
+// A sanitizer's report on stderr (ASan, LSan, UBSan: the SCANSYNC_SANITIZED
+// build) makes stop() throw it: a shutdown bug shows in every suite that
+// stops a gateway, not only in those that read its exit code.
+const SANITIZER_REPORT = /ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:|SUMMARY: UndefinedBehaviorSanitizer/;
 class ServerProcess {
   constructor(child, port, stderrLines) {
     this.child = child;
@@ -63,18 +67,26 @@ class ServerProcess {
     this.url = `http://127.0.0.1:${port}`;
     this.stderrLines = stderrLines;
     this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    this.closed = new Promise((resolve) => child.once('close', resolve));  // stderr read to its end
   }
   get pid() { return this.child.pid; }
   running() { return this.child.exitCode === null && this.child.signalCode === null; }
   async stop(ms = DEFAULT_DEADLINE_MS) {
     if (this.running()) this.child.kill('SIGTERM');
+    let result;
     try {
-      return await withDeadline(this.exited, ms, `server pid ${this.pid} to exit after SIGTERM`);
+      result = await withDeadline(this.exited, ms, `server pid ${this.pid} to exit after SIGTERM`);
     } catch (e) {
       this.child.kill('SIGKILL');
       await this.exited;
       throw e;
     }
+    await withDeadline(this.closed, 2000, 'the server\'s stderr to close').catch(() => {});
+    const report = this.stderrLines.findIndex((l) => SANITIZER_REPORT.test(l));
+    if (report >= 0) {
+      throw new Error(`server pid ${this.pid}: a sanitizer report at exit:\n${this.stderrLines.slice(report, report + 40).join('\n')}`);
+    }
+    return result;
   }
   async kill() {
     if (this.running()) this.child.kill('SIGKILL');
