@@ -100,7 +100,7 @@ std::shared_ptr<SessionHost> Gateway::Impl::create_session(TransportKind kind, s
   // The raw Engine.IO echo (conformance) has no CONNECT to wait for.
   if (!engine_only && !pending.try_begin(remote_address)) {
     observers.connection_refused(ConnectionRefused{"pending_handshakes", remote_address,
-                                                  "too many sessions waiting for their Socket.IO CONNECT"});
+                                                   "too many sessions waiting for their Socket.IO CONNECT"});
     return nullptr;
   }
   handshake.remote_address = std::string(remote_address);
@@ -170,7 +170,7 @@ void Gateway::Impl::handle_api(std::string_view method, std::string_view target,
       const auto token = bearer_token(credentials.authorization);
       const auto sub = token ? claimed_subject(*token) : std::nullopt;
       observers.token_refused(TokenRefused{"rest", refusal->code, remote,
-                                          sub ? std::string_view(*sub) : std::string_view(), {}});
+                                           sub ? std::string_view(*sub) : std::string_view(), {}});
     }
     a.status = refusal->status;
     a.body = api_error(refusal->code, refusal->message);
@@ -182,9 +182,9 @@ void Gateway::Impl::handle_api(std::string_view method, std::string_view target,
   if (caller.api_key && !api_key_used[*caller.api_key]) {
     api_key_used[*caller.api_key] = true;
     observers.notice(LogLevel::info, "api_key_used",
-                    {{"key", static_cast<std::int64_t>(*caller.api_key + 1)},
-                     {"keys", static_cast<std::int64_t>(api_keys.size())},
-                     {"detail", "first use since start (key number in file order)"}});
+                     {{"key", static_cast<std::int64_t>(*caller.api_key + 1)},
+                      {"keys", static_cast<std::int64_t>(api_keys.size())},
+                      {"detail", "first use since start (key number in file order)"}});
   }
   if (const auto limited = rest_limits.admit(caller, RateLimiter::Clock::now())) {
     a.status = limited->status;
@@ -285,7 +285,7 @@ void Gateway::Impl::pause_accepting(const boost::system::error_code& why) {
   if (!accept_paused) {  // one line per episode, not one per retry
     accept_paused = true;
     observers.notice(LogLevel::warn, "accept_paused",
-                    {{"error", why.message()}, {"retry_ms", static_cast<std::int64_t>(kAcceptPause.count())}});
+                     {{"error", why.message()}, {"retry_ms", static_cast<std::int64_t>(kAcceptPause.count())}});
   }
   accept_pause.expires_after(kAcceptPause);
   accept_pause.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
@@ -467,11 +467,11 @@ Result<std::unique_ptr<Gateway>> Gateway::start(asio::io_context& io, GatewayOpt
   impl->bound_port = impl->acceptor.local_endpoint(ec).port();
   impl->accept();
   impl->observers.notice(LogLevel::info, "listening",
-                        {{"host", impl->opts.host}, {"port", static_cast<std::int64_t>(impl->bound_port)}, {"tls", impl->tls ? "true" : "false"}});
+                         {{"host", impl->opts.host}, {"port", static_cast<std::int64_t>(impl->bound_port)}, {"tls", impl->tls ? "true" : "false"}});
   if (!impl->api_keys.empty()) {
     impl->observers.notice(LogLevel::info, "api_keys",
-                          {{"count", static_cast<std::int64_t>(impl->api_keys.size())},
-                           {"detail", "server API keys accepted for REST"}});
+                           {{"count", static_cast<std::int64_t>(impl->api_keys.size())},
+                            {"detail", "server API keys accepted for REST"}});
   }
   if (impl->web_root) {
     impl->observers.notice(LogLevel::info, "web_root", {{"dir", impl->web_root->dir().string()}});

@@ -147,7 +147,9 @@ class HttpSession final : public PollWaiter,
       case Route::metrics:
         return respond(200, MetricsText::kContentType, server_->metrics_text());
       case Route::scans_api: {
-        if (server_->stopping()) return respond(503, "application/json", api_error("unavailable", "server shutting down"));
+        if (server_->stopping()) {
+          return respond(503, "application/json", api_error("unavailable", "server shutting down"));
+        }
         RestCredentials credentials;
         credentials.authorization = req_[http::field::authorization];
         for (auto [it, end] = req_.equal_range(kActingUserHeader); it != end; ++it) {
@@ -155,10 +157,10 @@ class HttpSession final : public PollWaiter,
         }
         // req_ stays as it is until the answer is written: nothing is read meanwhile.
         return server_->handle_api(req_.method_string(), req_.target(), credentials, req_.body(), remote_,
-                                 [self = this->shared_from_this(), started = Clock::now()](HttpAnswer a) {
-                                   self->report_request(a, started);
-                                   self->respond(a.status, a.content_type, std::move(a.body));
-                                 });
+                                   [self = this->shared_from_this(), started = Clock::now()](HttpAnswer a) {
+                                     self->report_request(a, started);
+                                     self->respond(a.status, a.content_type, std::move(a.body));
+                                   });
       }
       case Route::web_page:
         return serve_web_file(target.path);
@@ -171,8 +173,8 @@ class HttpSession final : public PollWaiter,
   // token could be in it).
   void report_request(const HttpAnswer& a, TimePoint started) {
     const double ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
-    server_->observer().request_done(RequestDone{req_.method_string(), split_target(req_.target()).path, a.status, ms,
-                                             remote_, a.user});
+    server_->observer().request_done(
+        RequestDone{req_.method_string(), split_target(req_.target()).path, a.status, ms, remote_, a.user});
   }
 
   // A file of the web root. Read whole on the loop: WebRoot bounds the size.
@@ -196,7 +198,8 @@ class HttpSession final : public PollWaiter,
       if (file.error() == WebFileError::not_found) {
         return respond(404, "application/json", api_error("not_found", "no such file"));
       }
-      server_->observer().notice(LogLevel::error, "web_file_error", {{"file", *relative}, {"error", file.error().message()}});
+      server_->observer().notice(LogLevel::error, "web_file_error",
+                                 {{"file", *relative}, {"error", file.error().message()}});
       return respond(500, "application/json", api_error("internal", file.error().message()));
     }
     const std::string etag = entity_tag(file->size, file->mtime_ns, file->gzip);
@@ -256,8 +259,8 @@ class HttpSession final : public PollWaiter,
     std::shared_ptr<SessionHost> host;
     if (r.kind == EngineRoute::handshake) {
       if (server_->stopping()) return respond(503, "application/json", error_body(EngineError::bad_request));
-      host = server_->create_session(TransportKind::polling, 0, HandshakeInfo{std::move(query)}, route == Route::raw_engine,
-                                   remote_);
+      host = server_->create_session(TransportKind::polling, 0, HandshakeInfo{std::move(query)},
+                                     route == Route::raw_engine, remote_);
       if (!host) return respond(503, "application/json", R"({"code":3,"message":"Too many pending handshakes"})");
     } else {
       host = server_->find_session(r.sid);

@@ -97,7 +97,9 @@ namespace {
 class TlsHandshake final : public Closable, public std::enable_shared_from_this<TlsHandshake> {
  public:
   TlsHandshake(std::shared_ptr<ConnectionHost> server, std::shared_ptr<TlsContext> context, tcp::socket socket)
-      : server_(std::move(server)), remote_(remote_address_of(socket)), stream_(std::move(context), std::move(socket)) {}
+      : server_(std::move(server)),
+        remote_(remote_address_of(socket)),
+        stream_(std::move(context), std::move(socket)) {}
   ~TlsHandshake() override { server_->untrack(track_id_); }
 
   void run() {
