@@ -1,0 +1,210 @@
+// The HTTP adapter (http_session.cc) served by a host of the test's own, not
+// a Gateway: what ConnectionHost is for. Over a real loopback socket; the
+// answers must come from the host, a stopping host's refusals must hold, and
+// every connection must be tracked and untracked.
+#include <gtest/gtest.h>
+
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gateway/accepted_connection.h"
+#include "gateway/cors_policy.h"
+#include "gateway/gateway_observer.h"
+#include "gateway/readiness.h"
+
+namespace scansync::gateway {
+namespace {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+class RecordingObserver final : public GatewayObserver {
+ public:
+  void request_done(const RequestDone& e) override { users.emplace_back(e.user); }
+  std::vector<std::string> users;  // of each REST call reported
+};
+
+// Answers every route with a body naming it; counts what the adapter asks.
+class FakeHost final : public ConnectionHost {
+ public:
+  ConnectionLimits limits_value{1000, Millis(5000), Millis(5000)};
+  bool stopping_value = false;
+  std::map<std::uint64_t, std::weak_ptr<Closable>> tracked;
+  int tracks = 0;
+  int untracks = 0;
+  int sessions_asked = 0;
+  std::string session_remote;  // the remote address of the last create_session
+  std::vector<std::string> api_calls;  // "METHOD target body"
+  RecordingObserver observed;
+  CorsPolicy cors;
+
+  const ConnectionLimits& limits() const override { return limits_value; }
+  bool stopping() const override { return stopping_value; }
+  std::uint64_t track(std::weak_ptr<Closable> c) override {
+    tracked.emplace(++tracks, std::move(c));
+    return static_cast<std::uint64_t>(tracks);
+  }
+  void untrack(std::uint64_t id) override {
+    ++untracks;
+    tracked.erase(id);
+  }
+  GatewayObserver& observer() override { return observed; }
+  void tls_handshake_failed(std::string_view, std::string_view) override {}
+  Route route_of(std::string_view path) const override { return gateway::route_of(path, false); }
+  const CorsPolicy& cors_policy() const override { return cors; }
+  std::string health() const override { return R"({"host":"fake"})"; }
+  void check_readiness(std::function<void(Readiness)> done) override { done(not_ready("fake", "a test host")); }
+  std::string metrics_text() const override { return "fake_metric 1\n"; }
+  void handle_api(std::string_view method, std::string_view target, const RestCredentials&, std::string_view body,
+                  std::string_view, std::function<void(HttpAnswer)> done) override {
+    api_calls.push_back(std::string(method) + " " + std::string(target) + " " + std::string(body));
+    done(HttpAnswer{201, "application/json", R"({"from":"fake"})", "alice"});
+  }
+  const WebRoot* web_page() const override { return nullptr; }
+  std::string_view web_page_unavailable() const override { return "a test host serves no page"; }
+  std::shared_ptr<SessionHost> find_session(std::string_view) override { return nullptr; }
+  std::shared_ptr<SessionHost> create_session(TransportKind, std::uint64_t, HandshakeInfo, bool,
+                                              std::string_view remote_address) override {
+    ++sessions_asked;
+    session_remote = std::string(remote_address);
+    return nullptr;  // as a gateway at its pending-handshake caps
+  }
+  std::uint64_t next_channel() override { return 1; }
+};
+
+struct Answer {
+  int status = 0;
+  std::string head;
+  std::string body;
+};
+
+// The host's connections on a loop of their own thread, one accept per
+// request. The host is read only once the loop has ended (its thread).
+class ServedHost {
+ public:
+  explicit ServedHost(std::size_t connections) : host_(std::make_shared<FakeHost>()), acceptor_(io_) {
+    acceptor_.open(tcp::v4());
+    acceptor_.bind(tcp::endpoint(asio::ip::address_v4::loopback(), 0));
+    acceptor_.listen();
+    port_ = acceptor_.local_endpoint().port();
+    accept(connections);
+  }
+  ~ServedHost() { finish(); }
+
+  FakeHost& host() { return *host_; }  // before start() or after finish()
+  void start() {
+    thread_ = std::thread([this] { io_.run_for(std::chrono::seconds(30)); });
+  }
+  // Ends the loop once its connections are done (none is kept alive).
+  void finish() {
+    if (!thread_.joinable()) return;
+    asio::post(io_, [this] {
+      boost::system::error_code ignored;
+      acceptor_.close(ignored);
+    });
+    thread_.join();
+  }
+
+  // One request on its own connection, the answer read to EOF; a 5 s
+  // receive timeout is the deadline.
+  Answer exchange(const std::string& method, const std::string& target, const std::string& body = {}) {
+    asio::io_context io;
+    tcp::socket s(io);
+    s.connect(tcp::endpoint(asio::ip::address_v4::loopback(), port_));
+    timeval tv{5, 0};
+    ::setsockopt(s.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    std::string req = method + " " + target + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n";
+    if (method == "POST") req += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+    req += "\r\n" + body;
+    asio::write(s, asio::buffer(req));
+    std::string raw;
+    boost::system::error_code ec;
+    asio::read(s, asio::dynamic_buffer(raw), ec);
+    Answer a;
+    const auto split = raw.find("\r\n\r\n");
+    if (split == std::string::npos || raw.size() < 12) return a;
+    a.head = raw.substr(0, split);
+    a.body = raw.substr(split + 4);
+    a.status = std::stoi(raw.substr(9, 3));
+    return a;
+  }
+
+ private:
+  void accept(std::size_t left) {
+    if (left == 0) return;
+    acceptor_.async_accept([this, left](const boost::system::error_code& ec, tcp::socket socket) {
+      if (ec) return;
+      serve_http(host_, std::move(socket));
+      accept(left - 1);
+    });
+  }
+
+  asio::io_context io_;
+  std::shared_ptr<FakeHost> host_;
+  tcp::acceptor acceptor_;
+  std::uint16_t port_ = 0;
+  std::thread thread_;
+};
+
+TEST(HttpSessionOnAHost, EveryRouteIsAnsweredByTheHost) {
+  ServedHost served(5);
+  served.start();
+  const auto health = served.exchange("GET", "/healthz");
+  EXPECT_EQ(health.status, 200);
+  EXPECT_EQ(health.body, R"({"host":"fake"})");
+  const auto ready = served.exchange("GET", "/readyz");
+  EXPECT_EQ(ready.status, 503);
+  EXPECT_NE(ready.body.find("fake"), std::string::npos) << ready.body;
+  EXPECT_EQ(served.exchange("GET", "/metrics").body, "fake_metric 1\n");
+  const auto page = served.exchange("GET", "/index.html");
+  EXPECT_EQ(page.status, 404);
+  EXPECT_NE(page.body.find("a test host serves no page"), std::string::npos) << page.body;
+  const auto created = served.exchange("POST", "/api/scans", R"({"code":"x"})");
+  EXPECT_EQ(created.status, 201);
+  EXPECT_EQ(created.body, R"({"from":"fake"})");
+  served.finish();
+
+  const FakeHost& host = served.host();
+  EXPECT_EQ(host.api_calls, std::vector<std::string>{R"(POST /api/scans {"code":"x"})"});
+  EXPECT_EQ(host.observed.users, std::vector<std::string>{"alice"});  // the access log hears of the REST call
+  EXPECT_EQ(host.tracks, 5);
+  EXPECT_EQ(host.untracks, 5);
+  EXPECT_TRUE(host.tracked.empty());
+}
+
+TEST(HttpSessionOnAHost, AStoppingHostRefusesRestCallsAndNewSessions) {
+  ServedHost served(2);
+  served.host().stopping_value = true;
+  served.start();
+  const auto rest = served.exchange("POST", "/api/scans", "{}");
+  EXPECT_EQ(rest.status, 503);
+  EXPECT_NE(rest.head.find("Retry-After: 1"), std::string::npos) << rest.head;
+  EXPECT_EQ(served.exchange("GET", "/socket.io/?EIO=4&transport=polling").status, 503);
+  served.finish();
+  EXPECT_TRUE(served.host().api_calls.empty());
+  EXPECT_EQ(served.host().sessions_asked, 0);
+}
+
+TEST(HttpSessionOnAHost, ASessionTheHostRefusesIs503TooManyPendingHandshakes) {
+  ServedHost served(1);
+  served.start();
+  const auto refused = served.exchange("GET", "/socket.io/?EIO=4&transport=polling");
+  EXPECT_EQ(refused.status, 503);
+  EXPECT_EQ(refused.body, R"({"code":3,"message":"Too many pending handshakes"})");
+  served.finish();
+  EXPECT_EQ(served.host().sessions_asked, 1);
+  EXPECT_EQ(served.host().session_remote, "127.0.0.1");
+}
+
+}  // namespace
+}  // namespace scansync::gateway
