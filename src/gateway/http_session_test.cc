@@ -1,7 +1,8 @@
 // The HTTP adapter (http_session.cc) served by a host of the test's own, not
-// a Gateway: what ConnectionHost is for. Over a real loopback socket; the
-// answers must come from the host, a stopping host's refusals must hold, and
-// every connection must be tracked and untracked.
+// a Gateway: what ConnectionHost (and SessionOwner) are for. Over a real
+// loopback socket; the answers must come from the host, a stopping host's
+// refusals must hold, every connection must be tracked and untracked, and a
+// long-polling Engine.IO session must run on sessions the host makes.
 #include <gtest/gtest.h>
 
 #include <sys/socket.h>
@@ -18,9 +19,11 @@
 #include <vector>
 
 #include "gateway/accepted_connection.h"
+#include "gateway/conformance_app.h"
 #include "gateway/cors_policy.h"
 #include "gateway/gateway_observer.h"
 #include "gateway/readiness.h"
+#include "gateway/session_host.h"
 
 namespace scansync::gateway {
 namespace {
@@ -35,8 +38,12 @@ class RecordingObserver final : public GatewayObserver {
 };
 
 // Answers every route with a body naming it; counts what the adapter asks.
-class FakeHost final : public ConnectionHost {
+// Refuses sessions unless grant_sessions, and then owns them too (with the
+// conformance application).
+class FakeHost final : public ConnectionHost, public SessionOwner, public std::enable_shared_from_this<FakeHost> {
  public:
+  explicit FakeHost(asio::io_context& io) : io_(io) {}
+
   ConnectionLimits limits_value{1000, Millis(5000), Millis(5000)};
   bool stopping_value = false;
   std::map<std::uint64_t, std::weak_ptr<Closable>> tracked;
@@ -44,6 +51,8 @@ class FakeHost final : public ConnectionHost {
   int untracks = 0;
   int sessions_asked = 0;
   std::string session_remote;  // the remote address of the last create_session
+  bool grant_sessions = false;
+  std::map<std::string, std::shared_ptr<SessionHost>, std::less<>> sessions;
   std::vector<std::string> api_calls;  // "METHOD target body"
   RecordingObserver observed;
   CorsPolicy cors;
@@ -72,14 +81,43 @@ class FakeHost final : public ConnectionHost {
   }
   const WebRoot* web_page() const override { return nullptr; }
   std::string_view web_page_unavailable() const override { return "a test host serves no page"; }
-  std::shared_ptr<SessionHost> find_session(std::string_view) override { return nullptr; }
-  std::shared_ptr<SessionHost> create_session(TransportKind, std::uint64_t, HandshakeInfo, bool,
-                                              std::string_view remote_address) override {
+  std::shared_ptr<SessionHost> find_session(std::string_view sid) override {
+    auto it = sessions.find(sid);
+    return it == sessions.end() ? nullptr : it->second;
+  }
+  std::shared_ptr<SessionHost> create_session(TransportKind kind, std::uint64_t ws_channel, HandshakeInfo handshake,
+                                              bool engine_only, std::string_view remote_address) override {
     ++sessions_asked;
     session_remote = std::string(remote_address);
-    return nullptr;  // as a gateway at its pending-handshake caps
+    if (!grant_sessions) return nullptr;  // as a gateway at its pending-handshake caps
+    const std::string sid = "sid-" + std::to_string(sessions_asked);
+    auto host = std::make_shared<SessionHost>(shared_from_this(), sid, kind, ws_channel, std::move(handshake),
+                                              engine_only, "");
+    host->start();
+    sessions.emplace(sid, host);
+    return host;
   }
   std::uint64_t next_channel() override { return 1; }
+
+  // SessionOwner
+  asio::io_context& event_loop() override { return io_; }
+  const EngineConfig& engine_config() const override { return engine_config_; }
+  Millis connect_timeout() const override { return Millis(5000); }
+  Application& application() override { return app_; }
+  void handshake_ended(std::string_view) override {}
+  void session_ended(const std::string& sid) override { sessions.erase(sid); }
+
+  // Closes every session (each holds its owner: none may be left).
+  void shutdown_sessions() {
+    std::vector<std::shared_ptr<SessionHost>> open;
+    for (auto& [sid, host] : sessions) open.push_back(host);
+    for (auto& host : open) host->shutdown("test over");
+  }
+
+ private:
+  asio::io_context& io_;
+  EngineConfig engine_config_;
+  ConformanceApp app_;
 };
 
 struct Answer {
@@ -92,7 +130,7 @@ struct Answer {
 // request. The host is read only once the loop has ended (its thread).
 class ServedHost {
  public:
-  explicit ServedHost(std::size_t connections) : host_(std::make_shared<FakeHost>()), acceptor_(io_) {
+  explicit ServedHost(std::size_t connections) : host_(std::make_shared<FakeHost>(io_)), acceptor_(io_) {
     acceptor_.open(tcp::v4());
     acceptor_.bind(tcp::endpoint(asio::ip::address_v4::loopback(), 0));
     acceptor_.listen();
@@ -105,14 +143,19 @@ class ServedHost {
   void start() {
     thread_ = std::thread([this] { io_.run_for(std::chrono::seconds(30)); });
   }
-  // Ends the loop once its connections are done (none is kept alive).
+  // Ends the loop once its connections and sessions are done (none is kept
+  // alive: each request says "Connection: close").
   void finish() {
     if (!thread_.joinable()) return;
     asio::post(io_, [this] {
+      host_->shutdown_sessions();
       boost::system::error_code ignored;
       acceptor_.close(ignored);
     });
     thread_.join();
+    host_->shutdown_sessions();  // the loop may have run out of work first
+    io_.restart();
+    io_.run_for(std::chrono::seconds(10));  // what the sessions posted (each holds one of them)
   }
 
   // One request on its own connection, the answer read to EOF; a 5 s
@@ -204,6 +247,37 @@ TEST(HttpSessionOnAHost, ASessionTheHostRefusesIs503TooManyPendingHandshakes) {
   served.finish();
   EXPECT_EQ(served.host().sessions_asked, 1);
   EXPECT_EQ(served.host().session_remote, "127.0.0.1");
+}
+
+// The sid in an Engine.IO OPEN packet ("0{\"sid\":\"…\",…}").
+std::string sid_of(const std::string& open) {
+  const std::string key = R"("sid":")";
+  const auto at = open.find(key);
+  if (at == std::string::npos) return {};
+  const auto from = at + key.size();
+  return open.substr(from, open.find('"', from) - from);
+}
+
+TEST(HttpSessionOnAHost, ALongPollingSessionRunsOnTheSessionsItsHostMakes) {
+  ServedHost served(3);
+  served.host().grant_sessions = true;
+  served.start();
+  const auto open = served.exchange("GET", "/socket.io/?EIO=4&transport=polling");
+  ASSERT_EQ(open.status, 200);
+  ASSERT_EQ(open.body.rfind("0{", 0), 0u) << open.body;
+  const std::string sid = sid_of(open.body);
+  EXPECT_EQ(sid, "sid-1");
+  const std::string path = "/socket.io/?EIO=4&transport=polling&sid=" + sid;
+  const auto connect = served.exchange("POST", path, "40");  // the Socket.IO CONNECT
+  EXPECT_EQ(connect.status, 200);
+  EXPECT_EQ(connect.body, "ok");
+  const auto connected = served.exchange("GET", path);
+  EXPECT_EQ(connected.status, 200);
+  EXPECT_EQ(connected.body.rfind("40{", 0), 0u) << connected.body;
+  served.finish();
+  EXPECT_EQ(served.host().sessions_asked, 1);
+  EXPECT_TRUE(served.host().sessions.empty());  // closed, and ended with its owner
+  EXPECT_EQ(served.host().tracks, served.host().untracks);
 }
 
 }  // namespace
