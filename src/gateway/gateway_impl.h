@@ -22,8 +22,8 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "auth/api_keyring.h"
-#include "gateway/application.h"
 #include "gateway/accepted_connection.h"
+#include "gateway/application.h"
 #include "gateway/connection_host.h"
 #include "gateway/cors_policy.h"
 #include "gateway/engine_session.h"
