@@ -28,6 +28,7 @@ namespace {
 
 constexpr auto kAcceptPause = std::chrono::milliseconds(100);
 constexpr auto kRefusalLogEvery = std::chrono::seconds(10);
+constexpr auto kTlsFailureLogEvery = std::chrono::seconds(10);
 
 std::size_t default_max_connections() {
   rlimit lim{};
@@ -55,22 +56,25 @@ Gateway::Impl::Impl(asio::io_context& io_, GatewayOptions opts_) : io(io_),
       acceptor(io_),
       accept_pause(io_),
       logger(opts.log_level, [this] { return now_unix_ms(); }, opts.log) {
-  observer.add(&logger);
-  observer.add(&metrics);
+  observers.add(&logger);
+  observers.add(&metrics);
   process_start_time_s = process_start_time_seconds().value_or(0);
   if (opts.write_timeout_ms == 0) opts.write_timeout_ms = opts.ping_timeout_ms;
-  engine_config.ping_interval = Millis(opts.ping_interval_ms);
-  engine_config.ping_timeout = Millis(opts.ping_timeout_ms);
-  engine_config.upgrade_timeout = Millis(opts.upgrade_timeout_ms);
-  engine_config.max_payload = opts.max_payload;
+  engine_config_.ping_interval = Millis(opts.ping_interval_ms);
+  engine_config_.ping_timeout = Millis(opts.ping_timeout_ms);
+  engine_config_.upgrade_timeout = Millis(opts.upgrade_timeout_ms);
+  engine_config_.max_payload = opts.max_payload;
   // The protocol suites send what the reference servers take before CONNECT.
-  engine_config.max_pre_admission_payload = opts.conformance ? 0 : opts.max_pre_connect_payload;
-  engine_config.max_write_queue_bytes = opts.max_write_queue_bytes;
+  engine_config_.max_pre_admission_payload = opts.conformance ? 0 : opts.max_pre_connect_payload;
+  engine_config_.max_write_queue_bytes = opts.max_write_queue_bytes;
   verifier.secret = opts.jwt_secret;
   verifier.issuer = opts.issuer;
   verifier.audience = opts.audience;
   verifier.max_lifetime_s = opts.max_token_ttl_s;
   max_connections = opts.max_connections ? opts.max_connections : default_max_connections();
+  limits_.max_payload = opts.max_payload;
+  limits_.write_timeout = Millis(opts.write_timeout_ms);
+  limits_.tls_handshake_timeout = Millis(opts.connect_timeout_ms);
 }
 
 Gateway::Impl::~Impl() = default;
@@ -85,7 +89,7 @@ std::int64_t Gateway::Impl::now_unix_ms() const {
       .count();
 }
 
-std::shared_ptr<SessionHost> Gateway::Impl::find(std::string_view sid) {
+std::shared_ptr<SessionHost> Gateway::Impl::find_session(std::string_view sid) {
   auto it = sessions_.find(std::string(sid));
   return it == sessions_.end() ? nullptr : it->second;
 }
@@ -95,8 +99,8 @@ std::shared_ptr<SessionHost> Gateway::Impl::create_session(TransportKind kind, s
                                                            std::string_view remote_address) {
   // The raw Engine.IO echo (conformance) has no CONNECT to wait for.
   if (!engine_only && !pending.try_begin(remote_address)) {
-    observer.connection_refused(ConnectionRefused{"pending_handshakes", remote_address,
-                                                  "too many sessions waiting for their Socket.IO CONNECT"});
+    observers.connection_refused(ConnectionRefused{"pending_handshakes", remote_address,
+                                                   "too many sessions waiting for their Socket.IO CONNECT"});
     return nullptr;
   }
   handshake.remote_address = std::string(remote_address);
@@ -105,7 +109,7 @@ std::shared_ptr<SessionHost> Gateway::Impl::create_session(TransportKind kind, s
                                             engine_only ? std::string() : std::string(remote_address));
   host->start();
   sessions_.emplace(sid, host);
-  observer.session_opened(sid, transport_name(kind == TransportKind::websocket), remote_address);
+  observers.session_opened(sid, transport_name(kind == TransportKind::websocket), remote_address);
   return host;
 }
 
@@ -119,7 +123,14 @@ std::string remote_address_of(const tcp::socket& socket) {
   return address.to_string();
 }
 
-void Gateway::Impl::remove_session(const std::string& sid) { sessions_.erase(sid); }
+Route Gateway::Impl::route_of(std::string_view path) const { return gateway::route_of(path, opts.conformance); }
+
+void Gateway::Impl::tls_handshake_failed(std::string_view remote, std::string_view detail) {
+  const auto now = Clock::now();
+  if (last_tls_failure_log_ && now - *last_tls_failure_log_ < kTlsFailureLogEvery) return;
+  last_tls_failure_log_ = now;
+  observers.notice(LogLevel::warn, "tls_handshake_failed", {{"remote", remote}, {"detail", detail}});
+}
 
 std::uint64_t Gateway::Impl::track(std::weak_ptr<Closable> c) {
   auto id = ++connection_counter_;
@@ -158,8 +169,8 @@ void Gateway::Impl::handle_api(std::string_view method, std::string_view target,
     if (refusal->status == 401) {
       const auto token = bearer_token(credentials.authorization);
       const auto sub = token ? claimed_subject(*token) : std::nullopt;
-      observer.token_refused(TokenRefused{"rest", refusal->code, remote,
-                                          sub ? std::string_view(*sub) : std::string_view(), {}});
+      observers.token_refused(TokenRefused{"rest", refusal->code, remote,
+                                           sub ? std::string_view(*sub) : std::string_view(), {}});
     }
     a.status = refusal->status;
     a.body = api_error(refusal->code, refusal->message);
@@ -170,10 +181,10 @@ void Gateway::Impl::handle_api(std::string_view method, std::string_view target,
   // Once per key and run: tells an operator rotating keys which ones are still in use.
   if (caller.api_key && !api_key_used[*caller.api_key]) {
     api_key_used[*caller.api_key] = true;
-    observer.notice(LogLevel::info, "api_key_used",
-                    {{"key", static_cast<std::int64_t>(*caller.api_key + 1)},
-                     {"keys", static_cast<std::int64_t>(api_keys.size())},
-                     {"detail", "first use since start (key number in file order)"}});
+    observers.notice(LogLevel::info, "api_key_used",
+                     {{"key", static_cast<std::int64_t>(*caller.api_key + 1)},
+                      {"keys", static_cast<std::int64_t>(api_keys.size())},
+                      {"detail", "first use since start (key number in file order)"}});
   }
   if (const auto limited = rest_limits.admit(caller, RateLimiter::Clock::now())) {
     a.status = limited->status;
@@ -211,12 +222,12 @@ void Gateway::Impl::note_readiness(const Readiness& r) {
   if (r.ready) {
     if (!last_unready_reason_) return;
     last_unready_reason_.reset();
-    observer.notice(LogLevel::info, "ready", {});
+    observers.notice(LogLevel::info, "ready", {});
     return;
   }
   if (last_unready_reason_ == r.reason) return;
   last_unready_reason_ = r.reason;
-  observer.notice(LogLevel::warn, "not_ready", {{"reason", r.reason}, {"detail", r.detail}});
+  observers.notice(LogLevel::warn, "not_ready", {{"reason", r.reason}, {"detail", r.detail}});
 }
 
 std::string Gateway::Impl::metrics_text() const {
@@ -252,7 +263,7 @@ void Gateway::Impl::accept() {
     if (!ec) {
       if (self->accept_paused) {
         self->accept_paused = false;
-        self->observer.notice(LogLevel::info, "accept_resumed", {});
+        self->observers.notice(LogLevel::info, "accept_resumed", {});
       }
       if (self->open_connections() >= self->max_connections) {
         self->refuse_connection(std::move(socket));
@@ -260,7 +271,7 @@ void Gateway::Impl::accept() {
         boost::system::error_code ignored;
         socket.set_option(tcp::no_delay(true), ignored);
         if (self->tls) {
-          serve_tls(self, std::move(socket));
+          serve_tls(self, self->tls, std::move(socket));
         } else {
           serve_http(self, std::move(socket));
         }
@@ -273,8 +284,8 @@ void Gateway::Impl::accept() {
 void Gateway::Impl::pause_accepting(const boost::system::error_code& why) {
   if (!accept_paused) {  // one line per episode, not one per retry
     accept_paused = true;
-    observer.notice(LogLevel::warn, "accept_paused",
-                    {{"error", why.message()}, {"retry_ms", static_cast<std::int64_t>(kAcceptPause.count())}});
+    observers.notice(LogLevel::warn, "accept_paused",
+                     {{"error", why.message()}, {"retry_ms", static_cast<std::int64_t>(kAcceptPause.count())}});
   }
   accept_pause.expires_after(kAcceptPause);
   accept_pause.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
@@ -316,7 +327,7 @@ void Gateway::Impl::stop(std::string_view reason) {
   boost::system::error_code ignored;
   acceptor.close(ignored);
   accept_pause.cancel();
-  observer.notice(LogLevel::info, "stopping", {{"reason", reason}});
+  observers.notice(LogLevel::info, "stopping", {{"reason", reason}});
   // Copies: shutting a session down removes it from the table.
   std::vector<std::shared_ptr<SessionHost>> hosts;
   for (auto& [sid, host] : sessions_) hosts.push_back(host);
@@ -423,7 +434,7 @@ Result<std::unique_ptr<Gateway>> Gateway::start(asio::io_context& io, GatewayOpt
         if (!ec) fn();
       });
     };
-    hooks.observer = &impl->observer;  // the Impl outlives the app (stop() drops the app first)
+    hooks.observer = &impl->observers;  // the Impl outlives the app (stop() drops the app first)
     hooks.now = [] { return Clock::now(); };
     auto app = std::make_unique<ScanApp>(
         *impl->repository, std::move(service_options), impl->verifier,
@@ -455,17 +466,17 @@ Result<std::unique_ptr<Gateway>> Gateway::start(asio::io_context& io, GatewayOpt
   if (ec) return std::error_code(ec.value(), std::system_category());
   impl->bound_port = impl->acceptor.local_endpoint(ec).port();
   impl->accept();
-  impl->observer.notice(LogLevel::info, "listening",
-                        {{"host", impl->opts.host}, {"port", static_cast<std::int64_t>(impl->bound_port)}, {"tls", impl->tls ? "true" : "false"}});
+  impl->observers.notice(LogLevel::info, "listening",
+                         {{"host", impl->opts.host}, {"port", static_cast<std::int64_t>(impl->bound_port)}, {"tls", impl->tls ? "true" : "false"}});
   if (!impl->api_keys.empty()) {
-    impl->observer.notice(LogLevel::info, "api_keys",
-                          {{"count", static_cast<std::int64_t>(impl->api_keys.size())},
-                           {"detail", "server API keys accepted for REST"}});
+    impl->observers.notice(LogLevel::info, "api_keys",
+                           {{"count", static_cast<std::int64_t>(impl->api_keys.size())},
+                            {"detail", "server API keys accepted for REST"}});
   }
   if (impl->web_root) {
-    impl->observer.notice(LogLevel::info, "web_root", {{"dir", impl->web_root->dir().string()}});
+    impl->observers.notice(LogLevel::info, "web_root", {{"dir", impl->web_root->dir().string()}});
   } else {
-    impl->observer.notice(LogLevel::warn, "web_page_unavailable", {{"detail", impl->web_unavailable}});
+    impl->observers.notice(LogLevel::warn, "web_page_unavailable", {{"detail", impl->web_unavailable}});
   }
   return std::unique_ptr<Gateway>(new Gateway(std::move(impl)));
 }

@@ -1,9 +1,11 @@
 #pragma once
-// Internals shared by the gateway's translation units: Gateway::Impl (the
-// server state on the event loop), SessionHost (one Engine.IO session and its
-// transports), and the two ports through which a host reaches the Beast
-// adapters (http_session.cc, ws_session.cc) without including Beast or
-// OpenSSL (tls_stream.cc).
+// Gateway::Impl: the server state on the event loop, and the composition
+// root. It is assembled in Gateway::start() from its parts (the application,
+// the repository, the auth, the limits, the reporting) and is what the
+// adapters are served by, through the two narrow interfaces it implements:
+// ConnectionHost (connection_host.h) for an HTTP or WebSocket connection,
+// SessionOwner (session_host.h) for an Engine.IO session. Only gateway.cc
+// includes this header.
 //
 // Everything here runs on the gateway's single event-loop thread.
 #include <cstdint>
@@ -20,7 +22,9 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "auth/api_keyring.h"
+#include "gateway/accepted_connection.h"
 #include "gateway/application.h"
+#include "gateway/connection_host.h"
 #include "gateway/cors_policy.h"
 #include "gateway/engine_session.h"
 #include "gateway/gateway_log.h"
@@ -31,6 +35,7 @@
 #include "gateway/rate_limiter.h"
 #include "gateway/rest_auth.h"
 #include "gateway/readiness.h"
+#include "gateway/session_host.h"
 #include "gateway/web_root.h"
 #include "scansync/auth/jwt.h"
 #include "scansync/gateway/gateway.h"
@@ -38,76 +43,17 @@
 namespace scansync::gateway {
 
 class ScanApp;
-class SioClient;
 class TlsContext;
-class TlsStream;
 
-// A parked long-polling GET, waiting for something to send.
-class PollWaiter {
- public:
-  virtual ~PollWaiter() = default;
-  virtual void complete(std::string body) = 0;
-};
-
-// A WebSocket carrying (or probing for) a session.
-class WsPort {
- public:
-  virtual ~WsPort() = default;
-  // Frames may be waiting in the session, or the channel should close.
-  virtual void pump() = 0;
-};
-
-// An open TCP connection the gateway closes on stop().
-class Closable {
- public:
-  virtual ~Closable() = default;
-  virtual void shutdown() = 0;
-};
-
-class SessionHost : public std::enable_shared_from_this<SessionHost> {
- public:
-  // engine_only: the conformance /engine.io/ endpoint (raw echo), else Socket.IO.
-  // `pending_address`: the remote address counted in Impl::pending until the
-  // session is admitted or closes (empty: not counted).
-  SessionHost(std::shared_ptr<Gateway::Impl> impl, std::string sid, TransportKind kind, std::uint64_t ws_channel,
-              HandshakeInfo handshake, bool engine_only, std::string pending_address);
-  ~SessionHost();
-  void start();  // wires callbacks (needs shared_from_this)
-
-  EngineSession& engine() { return engine_; }
-  void park_poll(std::shared_ptr<PollWaiter> waiter) { parked_ = std::move(waiter); }
-  void drop_poll() { parked_.reset(); }
-  void add_ws(std::uint64_t channel, std::weak_ptr<WsPort> port);
-  // Moves output to the transports, finishes a closed session, rearms the timer.
-  void pump();
-  void schedule_pump();
-  void shutdown(std::string_view reason);
-
- private:
-  void rearm();
-  void end_pending();
-
-  std::shared_ptr<Gateway::Impl> impl_;
-  std::string pending_address_;  // non-empty while counted as a pending handshake
-  EngineSession engine_;
-  std::unique_ptr<EngineUpper> upper_;  // declared after engine_: destroyed first
-  SioClient* sio_ = nullptr;            // upper_ when it is Socket.IO
-  boost::asio::steady_timer timer_;
-  std::optional<TimePoint> armed_;
-  std::shared_ptr<PollWaiter> parked_;
-  std::vector<std::pair<std::uint64_t, std::weak_ptr<WsPort>>> ports_;
-  bool pump_scheduled_ = false;
-  bool finished_ = false;
-};
-
-class Gateway::Impl : public std::enable_shared_from_this<Gateway::Impl> {
+class Gateway::Impl final : public ConnectionHost,
+                            public SessionOwner,
+                            public std::enable_shared_from_this<Gateway::Impl> {
  public:
   Impl(boost::asio::io_context& io, GatewayOptions opts);
-  ~Impl();
+  ~Impl() override;
 
   boost::asio::io_context& io;
   GatewayOptions opts;
-  EngineConfig engine_config;
   std::shared_ptr<scans::ScanRepository> repository;  // null in conformance mode
   std::unique_ptr<Application> app;
   ScanApp* scan_app = nullptr;  // app, when it is the product (not conformance)
@@ -121,7 +67,6 @@ class Gateway::Impl : public std::enable_shared_from_this<Gateway::Impl> {
   std::optional<WebRoot> web_root;  // none: the page is not served
   std::string web_unavailable;      // why web_root is none (for the 404 and the log)
   std::shared_ptr<TlsContext> tls;  // none: plain HTTP and WebSocket
-  std::optional<TimePoint> last_tls_failure_log;
   std::size_t max_connections = 0;
   boost::asio::ip::tcp::acceptor acceptor;
   boost::asio::steady_timer accept_pause;  // out of descriptors: accepting resumes when it fires
@@ -130,33 +75,45 @@ class Gateway::Impl : public std::enable_shared_from_this<Gateway::Impl> {
   // Where every part reports (gateway_observer.h): the log and the metrics listen.
   GatewayLog logger;
   GatewayMetrics metrics;
-  ObserverFanout observer;
+  ObserverFanout observers;
   double process_start_time_s = 0;  // Unix seconds, read once at start (0: unknown)
 
-  std::shared_ptr<SessionHost> find(std::string_view sid);
-  // A new Engine.IO session for a peer at `remote_address`; nullptr when the
-  // pending-handshake caps are reached (the caller answers 503).
-  std::shared_ptr<SessionHost> create_session(TransportKind kind, std::uint64_t ws_channel, HandshakeInfo handshake,
-                                              bool engine_only, std::string_view remote_address);
-  void remove_session(const std::string& sid);
-  std::uint64_t next_channel() { return ++channel_counter_; }
-
-  std::uint64_t track(std::weak_ptr<Closable> c);
-  void untrack(std::uint64_t id) { connections_.erase(id); }
-
-  // A REST call from `remote`; `done` runs with the answer, maybe later in
-  // this event-loop turn (a change is answered once its batch is committed).
-  void handle_api(std::string_view method, std::string_view target, const RestCredentials& credentials,
-                  std::string_view body, std::string_view remote, std::function<void(HttpAnswer)> done);
-  // Posts ScanApp::flush() to run after the input already queued on the loop.
-  void request_flush();
+  // --- ConnectionHost (an HTTP or WebSocket connection)
+  const ConnectionLimits& limits() const override { return limits_; }
+  bool stopping() const override { return stopped; }
+  std::uint64_t track(std::weak_ptr<Closable> c) override;
+  void untrack(std::uint64_t id) override { connections_.erase(id); }
+  GatewayObserver& observer() override { return observers; }
+  // Logged once per period: a scan of the port fails many handshakes.
+  void tls_handshake_failed(std::string_view remote, std::string_view detail) override;
+  Route route_of(std::string_view path) const override;
+  const CorsPolicy& cors_policy() const override { return cors; }
   // The /healthz body: {"status":"ok","ok":true,"store":{…},"fanout":{…}}.
-  std::string health() const;
+  std::string health() const override;
   // /readyz: free space on the data folder, then the write probe through the
   // batch path; `done` may run later in this turn (after the commit).
-  void check_readiness(std::function<void(Readiness)> done);
+  void check_readiness(std::function<void(Readiness)> done) override;
   // /metrics: the counters and the gauges read from the tables now.
-  std::string metrics_text() const;
+  std::string metrics_text() const override;
+  void handle_api(std::string_view method, std::string_view target, const RestCredentials& credentials,
+                  std::string_view body, std::string_view remote, std::function<void(HttpAnswer)> done) override;
+  const WebRoot* web_page() const override { return web_root ? &*web_root : nullptr; }
+  std::string_view web_page_unavailable() const override { return web_unavailable; }
+  std::shared_ptr<SessionHost> find_session(std::string_view sid) override;
+  std::shared_ptr<SessionHost> create_session(TransportKind kind, std::uint64_t ws_channel, HandshakeInfo handshake,
+                                              bool engine_only, std::string_view remote_address) override;
+  std::uint64_t next_channel() override { return ++channel_counter_; }
+
+  // --- SessionOwner (an Engine.IO session)
+  boost::asio::io_context& event_loop() override { return io; }
+  const EngineConfig& engine_config() const override { return engine_config_; }
+  Millis connect_timeout() const override { return Millis(opts.connect_timeout_ms); }
+  Application& application() override { return *app; }
+  void handshake_ended(std::string_view remote_address) override { pending.end(remote_address); }
+  void session_ended(const std::string& sid) override { sessions_.erase(sid); }
+
+  // Posts ScanApp::flush() to run after the input already queued on the loop.
+  void request_flush();
   std::int64_t now_unix_s() const;
   std::int64_t now_unix_ms() const;
 
@@ -171,22 +128,16 @@ class Gateway::Impl : public std::enable_shared_from_this<Gateway::Impl> {
   bool drained() const { return stopped && sessions_.empty() && connections_.empty(); }
 
  private:
+  EngineConfig engine_config_;  // from opts, for every session
+  ConnectionLimits limits_;     // from opts, for every connection
   std::unordered_map<std::string, std::shared_ptr<SessionHost>> sessions_;
   std::unordered_map<std::uint64_t, std::weak_ptr<Closable>> connections_;
   std::uint64_t channel_counter_ = 0;
   std::uint64_t connection_counter_ = 0;
   std::optional<TimePoint> last_refusal_log_;
+  std::optional<TimePoint> last_tls_failure_log_;
   std::optional<std::string> last_unready_reason_;  // the last /readyz answer was not ready, for this reason
   void note_readiness(const Readiness& r);
 };
-
-// http_session.cc: serves one accepted TCP connection, or one whose TLS
-// handshake is done.
-void serve_http(const std::shared_ptr<Gateway::Impl>& impl, boost::asio::ip::tcp::socket socket);
-void serve_http(const std::shared_ptr<Gateway::Impl>& impl, TlsStream stream);
-// tls_stream.cc: the TLS handshake of an accepted connection, then serve_http.
-void serve_tls(const std::shared_ptr<Gateway::Impl>& impl, boost::asio::ip::tcp::socket socket);
-// The peer's address as the caps count it (IPv4-mapped IPv6 as IPv4).
-std::string remote_address_of(const boost::asio::ip::tcp::socket& socket);
 
 }  // namespace scansync::gateway

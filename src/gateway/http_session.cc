@@ -14,7 +14,11 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include "gateway/beast_adapters.h"
+#include "gateway/cors_policy.h"
+#include "gateway/metrics_text.h"
+#include "gateway/readiness.h"
 #include "gateway/web_files.h"
+#include "gateway/web_root.h"
 
 namespace scansync::gateway {
 namespace {
@@ -37,12 +41,12 @@ class HttpSession final : public PollWaiter,
  public:
   static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
 
-  HttpSession(std::shared_ptr<Gateway::Impl> impl, Stream stream)
-      : impl_(std::move(impl)), remote_(remote_address_of(tcp_of(stream).socket())), stream_(std::move(stream)) {}
-  ~HttpSession() override { impl_->untrack(track_id_); }
+  HttpSession(std::shared_ptr<ConnectionHost> server, Stream stream)
+      : server_(std::move(server)), remote_(remote_address_of(tcp_of(stream).socket())), stream_(std::move(stream)) {}
+  ~HttpSession() override { server_->untrack(track_id_); }
 
   void run() {
-    track_id_ = impl_->track(this->weak_from_this());
+    track_id_ = server_->track(this->weak_from_this());
     read();
   }
 
@@ -94,18 +98,18 @@ class HttpSession final : public PollWaiter,
   // itself sees "too large" and closes; anything else up to the REST limit.
   std::uint64_t body_limit(const Request& req) const {
     if (auto host = polling_post_session(req)) return host->engine().message_limit() + 1;
-    return std::max<std::uint64_t>(impl_->opts.max_payload, kMinBodyLimit) + 1;
+    return std::max<std::uint64_t>(server_->limits().max_payload, kMinBodyLimit) + 1;
   }
 
   // The session a polling POST is for, if the request is one.
   std::shared_ptr<SessionHost> polling_post_session(const Request& req) const {
     if (req.method() != http::verb::post) return nullptr;
     const Target target = split_target(req.target());
-    const Route route = route_of(target.path, impl_->opts.conformance);
+    const Route route = server_->route_of(target.path);
     if (route != Route::engine && route != Route::raw_engine) return nullptr;
     const auto query = parse_query(target.query);
     const auto sid = query.find("sid");
-    return sid == query.end() ? nullptr : impl_->find(sid->second);
+    return sid == query.end() ? nullptr : server_->find_session(sid->second);
   }
 
   void on_read(beast::error_code ec) {
@@ -127,7 +131,7 @@ class HttpSession final : public PollWaiter,
 
   void handle() {
     const Target target = split_target(req_.target());
-    const Route route = route_of(target.path, impl_->opts.conformance);
+    const Route route = server_->route_of(target.path);
     if (beast::websocket::is_upgrade(req_)) return handle_upgrade(route, target);
     if (req_.method() == http::verb::options) return respond(204, "", "");
     switch (route) {
@@ -135,26 +139,28 @@ class HttpSession final : public PollWaiter,
       case Route::raw_engine:
         return handle_polling(route, target);
       case Route::healthz:
-        return respond(200, "application/json", impl_->health());
+        return respond(200, "application/json", server_->health());
       case Route::readyz:
-        return impl_->check_readiness([self = this->shared_from_this()](Readiness r) {
+        return server_->check_readiness([self = this->shared_from_this()](Readiness r) {
           self->respond(r.http_status(), "application/json", r.body());
         });
       case Route::metrics:
-        return respond(200, MetricsText::kContentType, impl_->metrics_text());
+        return respond(200, MetricsText::kContentType, server_->metrics_text());
       case Route::scans_api: {
-        if (impl_->stopped) return respond(503, "application/json", api_error("unavailable", "server shutting down"));
+        if (server_->stopping()) {
+          return respond(503, "application/json", api_error("unavailable", "server shutting down"));
+        }
         RestCredentials credentials;
         credentials.authorization = req_[http::field::authorization];
         for (auto [it, end] = req_.equal_range(kActingUserHeader); it != end; ++it) {
           if (credentials.acting_user_count++ == 0) credentials.acting_user = it->value();
         }
         // req_ stays as it is until the answer is written: nothing is read meanwhile.
-        return impl_->handle_api(req_.method_string(), req_.target(), credentials, req_.body(), remote_,
-                                 [self = this->shared_from_this(), started = Clock::now()](HttpAnswer a) {
-                                   self->report_request(a, started);
-                                   self->respond(a.status, a.content_type, std::move(a.body));
-                                 });
+        return server_->handle_api(req_.method_string(), req_.target(), credentials, req_.body(), remote_,
+                                   [self = this->shared_from_this(), started = Clock::now()](HttpAnswer a) {
+                                     self->report_request(a, started);
+                                     self->respond(a.status, a.content_type, std::move(a.body));
+                                   });
       }
       case Route::web_page:
         return serve_web_file(target.path);
@@ -167,8 +173,8 @@ class HttpSession final : public PollWaiter,
   // token could be in it).
   void report_request(const HttpAnswer& a, TimePoint started) {
     const double ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
-    impl_->observer.request_done(RequestDone{req_.method_string(), split_target(req_.target()).path, a.status, ms,
-                                             remote_, a.user});
+    server_->observer().request_done(
+        RequestDone{req_.method_string(), split_target(req_.target()).path, a.status, ms, remote_, a.user});
   }
 
   // A file of the web root. Read whole on the loop: WebRoot bounds the size.
@@ -179,18 +185,21 @@ class HttpSession final : public PollWaiter,
       res_.set(http::field::allow, "GET, HEAD");
       return send(api_error("method_not_allowed", "the web page takes GET and HEAD"));
     }
-    if (!impl_->web_root) {
+    const WebRoot* root = server_->web_page();
+    if (!root) {
       return respond(404, "application/json",
-                     api_error("not_found", "the web page is not available: " + impl_->web_unavailable));
+                     api_error("not_found", "the web page is not available: " +
+                                                std::string(server_->web_page_unavailable())));
     }
     const auto relative = web_file_path(path);
     if (!relative) return respond(404, "application/json", api_error("not_found", "no such file"));
-    auto file = impl_->web_root->read(*relative, accepts_gzip(req_[http::field::accept_encoding]));
+    auto file = root->read(*relative, accepts_gzip(req_[http::field::accept_encoding]));
     if (!file) {
       if (file.error() == WebFileError::not_found) {
         return respond(404, "application/json", api_error("not_found", "no such file"));
       }
-      impl_->observer.notice(LogLevel::error, "web_file_error", {{"file", *relative}, {"error", file.error().message()}});
+      server_->observer().notice(LogLevel::error, "web_file_error",
+                                 {{"file", *relative}, {"error", file.error().message()}});
       return respond(500, "application/json", api_error("internal", file.error().message()));
     }
     const std::string etag = entity_tag(file->size, file->mtime_ns, file->gzip);
@@ -215,7 +224,7 @@ class HttpSession final : public PollWaiter,
 
   auto lookup() {
     return [this](std::string_view sid) -> std::optional<SessionFacts> {
-      auto host = impl_->find(sid);
+      auto host = server_->find_session(sid);
       if (!host || host->engine().closed()) return std::nullopt;
       return SessionFacts{host->engine().transport()};
     };
@@ -227,11 +236,11 @@ class HttpSession final : public PollWaiter,
     }
     // Browsers let any page open a WebSocket anywhere: the Origin check is
     // what stops another site from using the visitor's connection.
-    if (!impl_->cors.allows_websocket(req_[http::field::origin], req_[http::field::host])) {
+    if (!server_->cors_policy().allows_websocket(req_[http::field::origin], req_[http::field::host])) {
       return respond(http_status_of(EngineError::forbidden), "application/json", error_body(EngineError::forbidden),
                      false);
     }
-    if (impl_->stopped) return respond(503, "text/html", "Server shutting down", false);
+    if (server_->stopping()) return respond(503, "text/html", "Server shutting down", false);
     auto query = parse_query(target.query);
     EngineRoute r = route_engine_request(req_.method_string(), query, true, lookup());
     if (r.kind == EngineRoute::error) {
@@ -239,7 +248,7 @@ class HttpSession final : public PollWaiter,
       return respond(http_status_of(r.code), "text/html", std::string(message_of(r.code)), false);
     }
     handed_off_ = true;
-    serve_websocket(impl_, std::move(stream_), std::move(req_), std::move(r), HandshakeInfo{std::move(query)},
+    serve_websocket(server_, std::move(stream_), std::move(req_), std::move(r), HandshakeInfo{std::move(query)},
                     route == Route::raw_engine, remote_);
   }
 
@@ -249,12 +258,12 @@ class HttpSession final : public PollWaiter,
     if (r.kind == EngineRoute::error) return respond(http_status_of(r.code), "application/json", error_body(r.code));
     std::shared_ptr<SessionHost> host;
     if (r.kind == EngineRoute::handshake) {
-      if (impl_->stopped) return respond(503, "application/json", error_body(EngineError::bad_request));
-      host = impl_->create_session(TransportKind::polling, 0, HandshakeInfo{std::move(query)}, route == Route::raw_engine,
-                                   remote_);
+      if (server_->stopping()) return respond(503, "application/json", error_body(EngineError::bad_request));
+      host = server_->create_session(TransportKind::polling, 0, HandshakeInfo{std::move(query)},
+                                     route == Route::raw_engine, remote_);
       if (!host) return respond(503, "application/json", R"({"code":3,"message":"Too many pending handshakes"})");
     } else {
-      host = impl_->find(r.sid);
+      host = server_->find_session(r.sid);
     }
     const auto now = Clock::now();
     if (req_.method() == http::verb::get) {
@@ -359,8 +368,8 @@ class HttpSession final : public PollWaiter,
     res_.result(static_cast<unsigned>(status));
     if (!content_type.empty()) res_.set(http::field::content_type, content_type);
     res_.set(http::field::cache_control, "no-store");
-    const auto cors = impl_->cors.answer(req_[http::field::origin]);
-    if (impl_->cors.varies_by_origin()) add_vary("Origin");
+    const auto cors = server_->cors_policy().answer(req_[http::field::origin]);
+    if (server_->cors_policy().varies_by_origin()) add_vary("Origin");
     if (!cors.allow_origin.empty()) {
       res_.set(http::field::access_control_allow_origin, cors.allow_origin);
       if (cors.allow_credentials) res_.set(http::field::access_control_allow_credentials, "true");
@@ -382,10 +391,10 @@ class HttpSession final : public PollWaiter,
 
   // with_length false: the Content-Length already set (HEAD) or none (304) stays.
   void send(std::string body, bool keep_alive = true, bool with_length = true) {
-    res_.keep_alive(keep_alive && req_.keep_alive() && !impl_->stopped);
+    res_.keep_alive(keep_alive && req_.keep_alive() && !server_->stopping());
     res_.body() = std::move(body);
     if (with_length) res_.prepare_payload();
-    tcp_layer().expires_after(std::chrono::milliseconds(impl_->opts.write_timeout_ms));
+    tcp_layer().expires_after(server_->limits().write_timeout);
     http::async_write(stream_, res_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
       if (!ec && self->linger_) return self->drain_and_close();
       if (ec || !self->res_.keep_alive()) return self->close();
@@ -418,7 +427,7 @@ class HttpSession final : public PollWaiter,
     tcp_layer().close();
   }
 
-  std::shared_ptr<Gateway::Impl> impl_;
+  std::shared_ptr<ConnectionHost> server_;  // the gateway, as far as a connection sees it
   std::string remote_;  // the peer's address, for the pending-handshake caps
   Stream stream_;
   beast::flat_buffer buffer_;
@@ -440,12 +449,12 @@ class HttpSession final : public PollWaiter,
 
 }  // namespace
 
-void serve_http(const std::shared_ptr<Gateway::Impl>& impl, tcp::socket socket) {
-  std::make_shared<HttpSession<beast::tcp_stream>>(impl, beast::tcp_stream(std::move(socket)))->run();
+void serve_http(const std::shared_ptr<ConnectionHost>& server, tcp::socket socket) {
+  std::make_shared<HttpSession<beast::tcp_stream>>(server, beast::tcp_stream(std::move(socket)))->run();
 }
 
-void serve_http(const std::shared_ptr<Gateway::Impl>& impl, TlsStream stream) {
-  std::make_shared<HttpSession<TlsStream>>(impl, std::move(stream))->run();
+void serve_http(const std::shared_ptr<ConnectionHost>& server, TlsStream stream) {
+  std::make_shared<HttpSession<TlsStream>>(server, std::move(stream))->run();
 }
 
 }  // namespace scansync::gateway

@@ -1,25 +1,27 @@
+#include "gateway/session_host.h"
+
 #include <boost/asio/post.hpp>
 
 #include "gateway/conformance_app.h"
-#include "gateway/gateway_impl.h"
+#include "gateway/gateway_observer.h"
 #include "gateway/ids.h"
 #include "gateway/sio_client.h"
 
 namespace scansync::gateway {
 
-SessionHost::SessionHost(std::shared_ptr<Gateway::Impl> impl, std::string sid, TransportKind kind,
+SessionHost::SessionHost(std::shared_ptr<SessionOwner> owner, std::string sid, TransportKind kind,
                          std::uint64_t ws_channel, HandshakeInfo handshake, bool engine_only,
                          std::string pending_address)
-    : impl_(std::move(impl)),
+    : owner_(std::move(owner)),
       pending_address_(std::move(pending_address)),
-      engine_(std::move(sid), kind, impl_->engine_config, Clock::now(), ws_channel),
-      timer_(impl_->io) {
+      engine_(std::move(sid), kind, owner_->engine_config(), Clock::now(), ws_channel),
+      timer_(owner_->event_loop()) {
   if (engine_only) {
     engine_.admit();  // the raw echo has no CONNECT: nothing to wait for
     upper_ = std::make_unique<EngineEcho>(engine_);
   } else {
-    auto sio = std::make_unique<SioClient>(engine_, *impl_->app, std::move(handshake),
-                                           Millis(impl_->opts.connect_timeout_ms), Clock::now(), &random_id);
+    auto sio = std::make_unique<SioClient>(engine_, owner_->application(), std::move(handshake),
+                                           owner_->connect_timeout(), Clock::now(), &random_id);
     sio_ = sio.get();
     upper_ = std::move(sio);
   }
@@ -35,7 +37,7 @@ SessionHost::~SessionHost() {
 
 void SessionHost::end_pending() {
   if (pending_address_.empty()) return;
-  impl_->pending.end(pending_address_);
+  owner_->handshake_ended(pending_address_);
   pending_address_.clear();
 }
 
@@ -54,7 +56,7 @@ void SessionHost::add_ws(std::uint64_t channel, std::weak_ptr<WsPort> port) {
 void SessionHost::schedule_pump() {
   if (pump_scheduled_) return;
   pump_scheduled_ = true;
-  boost::asio::post(impl_->io, [self = shared_from_this()] {
+  boost::asio::post(owner_->event_loop(), [self = shared_from_this()] {
     self->pump_scheduled_ = false;
     self->pump();
   });
@@ -85,10 +87,10 @@ void SessionHost::pump() {
       finished_ = true;
       timer_.cancel();
       armed_.reset();
-      impl_->observer.session_closed(SessionClosed{engine_.sid(), sio_ ? std::string_view(sio_->user()) : "",
-                                                   transport_name(engine_.transport() == TransportKind::websocket),
-                                                   engine_.close_reason()});
-      impl_->remove_session(engine_.sid());
+      owner_->observer().session_closed(SessionClosed{engine_.sid(), sio_ ? std::string_view(sio_->user()) : "",
+                                                      transport_name(engine_.transport() == TransportKind::websocket),
+                                                      engine_.close_reason()});
+      owner_->session_ended(engine_.sid());
     }
     return;
   }

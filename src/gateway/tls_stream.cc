@@ -11,7 +11,7 @@
 #include <boost/asio/write.hpp>
 #include <chrono>
 
-#include "gateway/gateway_impl.h"
+#include "gateway/accepted_connection.h"
 #include "gateway/tls_context.h"
 
 namespace scansync::gateway {
@@ -91,20 +91,20 @@ bool TlsStream::is_plain_http(const boost::system::error_code& handshake_error) 
 
 namespace {
 
-constexpr auto kFailureLogEvery = std::chrono::seconds(10);
-
 // An accepted connection during its TLS handshake. Tracked, so that stop()
 // closes it and max_connections counts it; bounded by the connect timeout,
 // so that a peer that says nothing does not hold its descriptor.
 class TlsHandshake final : public Closable, public std::enable_shared_from_this<TlsHandshake> {
  public:
-  TlsHandshake(std::shared_ptr<Gateway::Impl> impl, tcp::socket socket)
-      : impl_(std::move(impl)), remote_(remote_address_of(socket)), stream_(impl_->tls, std::move(socket)) {}
-  ~TlsHandshake() override { impl_->untrack(track_id_); }
+  TlsHandshake(std::shared_ptr<ConnectionHost> server, std::shared_ptr<TlsContext> context, tcp::socket socket)
+      : server_(std::move(server)),
+        remote_(remote_address_of(socket)),
+        stream_(std::move(context), std::move(socket)) {}
+  ~TlsHandshake() override { server_->untrack(track_id_); }
 
   void run() {
-    track_id_ = impl_->track(weak_from_this());
-    stream_.tcp_layer().expires_after(std::chrono::milliseconds(impl_->opts.connect_timeout_ms));
+    track_id_ = server_->track(weak_from_this());
+    stream_.tcp_layer().expires_after(server_->limits().tls_handshake_timeout);
     stream_.async_handshake([self = shared_from_this()](boost::system::error_code ec) { self->on_handshake(ec); });
   }
 
@@ -115,20 +115,15 @@ class TlsHandshake final : public Closable, public std::enable_shared_from_this<
  private:
   void on_handshake(boost::system::error_code ec) {
     done_ = true;
-    if (impl_->stopped) return stream_.close(!ec);
+    if (server_->stopping()) return stream_.close(!ec);
     if (ec) return fail(ec);
     stream_.tcp_layer().expires_never();
-    serve_http(impl_, std::move(stream_));
+    serve_http(server_, std::move(stream_));
   }
 
   void fail(boost::system::error_code ec) {
     if (TlsStream::is_plain_http(ec)) answer_plain_http();
-    const auto now = Clock::now();
-    auto& last = impl_->last_tls_failure_log;
-    if (!last || now - *last >= kFailureLogEvery) {  // a scan of the port logs a line per period
-      last = now;
-      impl_->observer.notice(LogLevel::warn, "tls_handshake_failed", {{"remote", remote_}, {"detail", ec.message()}});
-    }
+    server_->tls_handshake_failed(remote_, ec.message());
     stream_.close(false);
   }
 
@@ -151,7 +146,7 @@ class TlsHandshake final : public Closable, public std::enable_shared_from_this<
     asio::write(socket, asio::buffer(kAnswer), ec);  // small: the empty send buffer takes it at once
   }
 
-  std::shared_ptr<Gateway::Impl> impl_;
+  std::shared_ptr<ConnectionHost> server_;
   std::string remote_;
   TlsStream stream_;
   std::uint64_t track_id_ = 0;
@@ -160,8 +155,8 @@ class TlsHandshake final : public Closable, public std::enable_shared_from_this<
 
 }  // namespace
 
-void serve_tls(const std::shared_ptr<Gateway::Impl>& impl, tcp::socket socket) {
-  std::make_shared<TlsHandshake>(impl, std::move(socket))->run();
+void serve_tls(const std::shared_ptr<ConnectionHost>& server, std::shared_ptr<TlsContext> context, tcp::socket socket) {
+  std::make_shared<TlsHandshake>(server, std::move(context), std::move(socket))->run();
 }
 
 }  // namespace scansync::gateway

@@ -59,13 +59,13 @@ std::string handshake_error(int status) {
 template <class Transport>
 class WsSession final : public WsPort, public Closable, public std::enable_shared_from_this<WsSession<Transport>> {
  public:
-  WsSession(std::shared_ptr<Gateway::Impl> impl, Transport transport)
-      : impl_(std::move(impl)), transport_(std::move(transport)), parser_(impl_->opts.max_payload) {}
-  ~WsSession() override { impl_->untrack(track_id_); }
+  WsSession(std::shared_ptr<ConnectionHost> server, Transport transport)
+      : server_(std::move(server)), transport_(std::move(transport)), parser_(server_->limits().max_payload) {}
+  ~WsSession() override { server_->untrack(track_id_); }
 
   void run(const Request& request, EngineRoute route, HandshakeInfo handshake, bool engine_only,
            std::string_view remote_address) {
-    track_id_ = impl_->track(this->weak_from_this());
+    track_id_ = server_->track(this->weak_from_this());
     const auto key = request[http::field::sec_websocket_key];
     if (request.method() != http::verb::get || request.version() != 11 || !ws::valid_client_key(key)) {
       return refuse(400);
@@ -76,15 +76,15 @@ class WsSession final : public WsPort, public Closable, public std::enable_share
         "Sec-WebSocket-Accept: " +
         ws::accept_key(key) + "\r\n\r\n";
 
-    channel_ = impl_->next_channel();
-    if (impl_->stopped) {
+    channel_ = server_->next_channel();
+    if (server_->stopping()) {
       queue_close(ws::kCloseNormal, "");
     } else if (route.kind == EngineRoute::handshake) {
-      host_ = impl_->create_session(TransportKind::websocket, channel_, std::move(handshake), engine_only,
-                                    remote_address);
+      host_ = server_->create_session(TransportKind::websocket, channel_, std::move(handshake), engine_only,
+                                      remote_address);
       if (!host_) return refuse(503);  // pending-handshake caps
     } else {
-      host_ = impl_->find(route.sid);
+      host_ = server_->find_session(route.sid);
       // Already upgrading or upgraded: accepted, then closed (as the reference does).
       if (!host_ || !host_->engine().begin_upgrade(channel_, Clock::now())) {
         host_.reset();
@@ -185,11 +185,11 @@ class WsSession final : public WsPort, public Closable, public std::enable_share
   // write timeout, or the peer is not reading and the connection is closed.
   void arm_write_deadline() {
     if (!write_timer_) write_timer_ = std::make_unique<asio::steady_timer>(transport_.get_executor());
-    write_timer_->expires_after(std::chrono::milliseconds(impl_->opts.write_timeout_ms));
+    write_timer_->expires_after(server_->limits().write_timeout);
     write_timer_->async_wait([self = this->shared_from_this()](beast::error_code e) {
       if (e || !self->writing_ || self->dead_) return;  // the write completed, or was re-armed
-      self->impl_->observer.notice(LogLevel::warn, "write_timeout",
-                                   {{"detail", "output not drained in time; connection closed"}});
+      self->server_->observer().notice(LogLevel::warn, "write_timeout",
+                                       {{"detail", "output not drained in time; connection closed"}});
       self->lost();
     });
   }
@@ -334,7 +334,7 @@ class WsSession final : public WsPort, public Closable, public std::enable_share
     pending_ = {};
   }
 
-  std::shared_ptr<Gateway::Impl> impl_;
+  std::shared_ptr<ConnectionHost> server_;  // the gateway, as far as a connection sees it
   Transport transport_;
   ws::Parser parser_;
   std::shared_ptr<SessionHost> host_;
@@ -356,16 +356,16 @@ class WsSession final : public WsPort, public Closable, public std::enable_share
 
 }  // namespace
 
-void serve_websocket(const std::shared_ptr<Gateway::Impl>& impl, beast::tcp_stream stream, Request request,
+void serve_websocket(const std::shared_ptr<ConnectionHost>& server, beast::tcp_stream stream, Request request,
                      EngineRoute route, HandshakeInfo handshake, bool engine_only, std::string remote_address) {
-  std::make_shared<WsSession<TcpTransport>>(impl, TcpTransport(stream.release_socket()))
+  std::make_shared<WsSession<TcpTransport>>(server, TcpTransport(stream.release_socket()))
       ->run(request, std::move(route), std::move(handshake), engine_only, remote_address);
 }
 
-void serve_websocket(const std::shared_ptr<Gateway::Impl>& impl, TlsStream stream, Request request,
+void serve_websocket(const std::shared_ptr<ConnectionHost>& server, TlsStream stream, Request request,
                      EngineRoute route, HandshakeInfo handshake, bool engine_only, std::string remote_address) {
   stream.tcp_layer().expires_never();  // the session keeps its own deadlines
-  std::make_shared<WsSession<TlsTransport>>(impl, TlsTransport(std::move(stream)))
+  std::make_shared<WsSession<TlsTransport>>(server, TlsTransport(std::move(stream)))
       ->run(request, std::move(route), std::move(handshake), engine_only, remote_address);
 }
 
