@@ -22,6 +22,7 @@
 #include <sys/time.h>
 #include <thread>
 
+#include "gateway/loopback_http_test_util.h"
 #include "gateway/running_gateway_test_util.h"
 #include "scansync/auth/jwt.h"
 
@@ -31,35 +32,11 @@ namespace {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
-struct Answer {
-  int status = 0;
-  std::string head;
-  std::string body;
-};
+using Answer = testing::LoopbackAnswer;
 
-// One request on its own connection ("Connection: close"), answer read to
-// EOF. A 5 s receive timeout is the deadline: a hung server fails the test.
 Answer exchange(std::uint16_t port, const std::string& method, const std::string& target, const std::string& body = {},
                 const std::string& extra_headers = {}) {
-  asio::io_context io;
-  tcp::socket s(io);
-  s.connect(tcp::endpoint(asio::ip::address_v4::loopback(), port));
-  timeval tv{5, 0};
-  ::setsockopt(s.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  std::string req = method + " " + target + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n" + extra_headers;
-  if (!body.empty() || method == "POST") req += "Content-Length: " + std::to_string(body.size()) + "\r\n";
-  req += "\r\n" + body;
-  asio::write(s, asio::buffer(req));
-  std::string raw;
-  boost::system::error_code ec;
-  asio::read(s, asio::dynamic_buffer(raw), ec);
-  Answer a;
-  auto split = raw.find("\r\n\r\n");
-  if (split == std::string::npos || raw.size() < 12) return a;
-  a.head = raw.substr(0, split);
-  a.body = raw.substr(split + 4);
-  a.status = std::stoi(raw.substr(9, 3));
-  return a;
+  return testing::loopback_exchange(port, method, target, body, extra_headers);
 }
 
 using testing::RunningGateway;

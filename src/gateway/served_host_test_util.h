@@ -21,6 +21,7 @@
 #include "gateway/conformance_app.h"
 #include "gateway/cors_policy.h"
 #include "gateway/gateway_observer.h"
+#include "gateway/loopback_http_test_util.h"
 #include "gateway/readiness.h"
 #include "gateway/session_host.h"
 
@@ -119,11 +120,7 @@ class FakeHost final : public ConnectionHost, public SessionOwner, public std::e
   ConformanceApp app_;
 };
 
-struct Answer {
-  int status = 0;
-  std::string head;
-  std::string body;
-};
+using Answer = LoopbackAnswer;
 
 // The host's connections on a loop of their own thread, one accept per
 // request. The host is read only once the loop has ended (its thread).
@@ -159,28 +156,9 @@ class ServedHost {
 
   std::uint16_t port() const { return port_; }
 
-  // One request on its own connection, the answer read to EOF; a 5 s
-  // receive timeout is the deadline.
+  // One request on its own connection (loopback_http_test_util.h).
   Answer exchange(const std::string& method, const std::string& target, const std::string& body = {}) {
-    asio::io_context io;
-    tcp::socket s(io);
-    s.connect(tcp::endpoint(asio::ip::address_v4::loopback(), port_));
-    timeval tv{5, 0};
-    ::setsockopt(s.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    std::string req = method + " " + target + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n";
-    if (method == "POST") req += "Content-Length: " + std::to_string(body.size()) + "\r\n";
-    req += "\r\n" + body;
-    asio::write(s, asio::buffer(req));
-    std::string raw;
-    boost::system::error_code ec;
-    asio::read(s, asio::dynamic_buffer(raw), ec);
-    Answer a;
-    const auto split = raw.find("\r\n\r\n");
-    if (split == std::string::npos || raw.size() < 12) return a;
-    a.head = raw.substr(0, split);
-    a.body = raw.substr(split + 4);
-    a.status = std::stoi(raw.substr(9, 3));
-    return a;
+    return loopback_exchange(port_, method, target, body);
   }
 
  private:

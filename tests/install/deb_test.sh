@@ -97,7 +97,7 @@ get() {  # PATH: the whole HTTP response
   exec 3<&-
 }
 health="$(get /healthz)"
-[[ "$health" == "HTTP/1.1 200"* && "$health" == *'{"status":"ok"}'* ]] || fail "/healthz answered: $health"
+[[ "$health" == "HTTP/1.1 200"* && "$health" == *'{"status":"ok",'* ]] || fail "/healthz answered: $health"
 if [[ -e /usr/share/scansync/web/index.html ]]; then
   page="$(get /)"
   [[ "$page" == "HTTP/1.1 200"* && "$page" == *"$(head -c 200 /usr/share/scansync/web/index.html | head -n 3)"* ]] ||
