@@ -49,9 +49,6 @@ bool out_of_descriptors(const boost::system::error_code& ec) {
 
 Gateway::Impl::Impl(asio::io_context& io_, GatewayOptions opts_) : io(io_),
       opts(std::move(opts_)),
-      api_keys(opts.api_keys),
-      rest_limits(opts.rest_rate_per_s, opts.rest_burst, opts.api_key_rate_per_s, opts.api_key_burst),
-      api_key_used(opts.api_keys.size(), false),
       pending(opts.max_pending_handshakes, opts.max_pending_per_address),
       acceptor(io_),
       accept_pause(io_),
@@ -67,10 +64,6 @@ Gateway::Impl::Impl(asio::io_context& io_, GatewayOptions opts_) : io(io_),
   // The protocol suites send what the reference servers take before CONNECT.
   engine_config_.max_pre_admission_payload = opts.conformance ? 0 : opts.max_pre_connect_payload;
   engine_config_.max_write_queue_bytes = opts.max_write_queue_bytes;
-  verifier.secret = opts.jwt_secret;
-  verifier.issuer = opts.issuer;
-  verifier.audience = opts.audience;
-  verifier.max_lifetime_s = opts.max_token_ttl_s;
   max_connections = opts.max_connections ? opts.max_connections : default_max_connections();
   limits_.max_payload = opts.max_payload;
   limits_.write_timeout = Millis(opts.write_timeout_ms);
@@ -140,69 +133,28 @@ std::uint64_t Gateway::Impl::track(std::weak_ptr<Closable> c) {
 
 std::string Gateway::Impl::health() const {
   if (stopped) return R"({"status":"stopping","ok":false})";
-  if (!scan_app) return R"({"status":"ok","ok":true})";
-  // The node serves whatever its parts say: a fan-out or store that is down
-  // is reported here, not a reason to answer anything but 200.
-  const auto store = scan_app->repository_status();
-  const auto fanout = scan_app->fanout_status();
-  std::string body = R"({"status":"ok","ok":true,"store":{"engine":)" + json::quote(store.engine) +
-                     ",\"up\":" + (store.available ? "true" : "false");
-  if (store.last_error) body += ",\"error\":" + json::quote(store.last_error->detail);
-  body += R"(},"fanout":{"engine":)" + json::quote(fanout.kind) + ",\"up\":" + (fanout.up ? "true" : "false");
-  std::string error = fanout.subscriber.last_error.empty() ? fanout.publisher.last_error : fanout.subscriber.last_error;
-  if (!fanout.up && !error.empty()) body += ",\"error\":" + json::quote(error);
-  const auto& t = scan_app->tracker_stats();
-  body += ",\"backfills\":" + std::to_string(t.backfills) + ",\"recovered\":" + std::to_string(t.recovered) + "}}";
-  return body;
+  if (!product) return R"({"status":"ok","ok":true})";
+  return R"({"status":"ok","ok":true)" + product->health_details() + "}";
 }
 
 void Gateway::Impl::handle_api(std::string_view method, std::string_view target, const RestCredentials& credentials,
                                std::string_view body, std::string_view remote, std::function<void(HttpAnswer)> done) {
-  HttpAnswer a;
-  if (!scan_app) {
+  if (!product) {
+    HttpAnswer a;
     a.status = 404;
     a.body = api_error("not_found", "no scan API in conformance mode");
     return done(std::move(a));
   }
-  const RestAuthentication authentication = authenticate_rest(credentials, verifier, api_keys, now_unix_s());
-  if (const auto* refusal = std::get_if<RestRefusal>(&authentication)) {
-    if (refusal->status == 401) {
-      const auto token = bearer_token(credentials.authorization);
-      const auto sub = token ? claimed_subject(*token) : std::nullopt;
-      observers.token_refused(TokenRefused{"rest", refusal->code, remote,
-                                           sub ? std::string_view(*sub) : std::string_view(), {}});
-    }
-    a.status = refusal->status;
-    a.body = api_error(refusal->code, refusal->message);
-    return done(std::move(a));
-  }
-  const RestCaller& caller = std::get<RestCaller>(authentication);
-  a.user = caller.user;
-  // Once per key and run: tells an operator rotating keys which ones are still in use.
-  if (caller.api_key && !api_key_used[*caller.api_key]) {
-    api_key_used[*caller.api_key] = true;
-    observers.notice(LogLevel::info, "api_key_used",
-                     {{"key", static_cast<std::int64_t>(*caller.api_key + 1)},
-                      {"keys", static_cast<std::int64_t>(api_keys.size())},
-                      {"detail", "first use since start (key number in file order)"}});
-  }
-  if (const auto limited = rest_limits.admit(caller, RateLimiter::Clock::now())) {
-    a.status = limited->status;
-    a.body = api_error(limited->code, limited->message);
-    return done(std::move(a));
-  }
-  scan_app->handle_rest(caller.user, method, target, body,
-                        [done = std::move(done), user = caller.user](int status, std::string body) {
-                          done(HttpAnswer{status, "application/json", std::move(body), user});
-                        });
+  product->handle_rest(method, target, credentials, body, remote, std::move(done));
 }
 
 void Gateway::Impl::check_readiness(std::function<void(Readiness)> done) {
   if (stopped) return done(not_ready("stopping", "server shutting down"));
-  if (!scan_app) return done(Readiness{});  // conformance mode: no store to write
+  if (!product) return done(Readiness{});  // conformance mode: no store to write
+  ScanApp& scan_app = product->app();
   // The free space matters where the scans are written: the data folder of
   // the embedded SQLite, not this node's disk with PostgreSQL.
-  if (scan_app->repository_status().engine == "sqlite") {
+  if (scan_app.repository_status().engine == "sqlite") {
     if (auto shortage = space_shortage(available_bytes(opts.data_dir), opts.data_dir.string())) {
       note_readiness(*shortage);
       return done(std::move(*shortage));
@@ -210,7 +162,7 @@ void Gateway::Impl::check_readiness(std::function<void(Readiness)> done) {
   }
   // A fan-out that is down does not make the node unready: it keeps serving
   // its own sockets and creates (and backfills once the link is back).
-  scan_app->probe_store([weak = weak_from_this(), done = std::move(done)](std::optional<scans::RepositoryError> e) {
+  scan_app.probe_store([weak = weak_from_this(), done = std::move(done)](std::optional<scans::RepositoryError> e) {
     Readiness r = readiness_of_probe(e);
     if (auto self = weak.lock()) self->note_readiness(r);
     done(std::move(r));
@@ -236,12 +188,7 @@ std::string Gateway::Impl::metrics_text() const {
     ++(host->engine().transport() == TransportKind::websocket ? g.sessions_websocket : g.sessions_polling);
   }
   g.tcp_connections = connections_.size();
-  if (scan_app) {
-    g.sockets_joined = scan_app->rooms().member_count();
-    g.store = scan_app->repository_status();
-    g.fanout = scan_app->fanout_status();
-    g.tracker = scan_app->tracker_stats();
-  }
+  if (product) product->fill_gauges(g);
   if (process_start_time_s > 0) g.process_start_time_s = process_start_time_s;
   if (auto rss = resident_memory_bytes()) g.resident_memory_bytes = static_cast<double>(*rss);
   return metrics.render(g);
@@ -252,7 +199,7 @@ void Gateway::Impl::request_flush() {
   // arrived together is committed together.
   asio::post(io, [weak = weak_from_this()] {
     auto self = weak.lock();
-    if (self && self->scan_app) self->scan_app->flush();
+    if (self && self->product) self->product->app().flush();
   });
 }
 
@@ -332,17 +279,15 @@ void Gateway::Impl::stop(std::string_view reason) {
   std::vector<std::shared_ptr<SessionHost>> hosts;
   for (auto& [sid, host] : sessions_) hosts.push_back(host);
   // Answers already computed leave before the sessions close.
-  if (scan_app) scan_app->flush();
+  if (product) product->app().flush();
   for (auto& host : hosts) host->shutdown(reason);
   std::vector<std::shared_ptr<Closable>> open;
   for (auto& [id, weak] : connections_) {
     if (auto c = weak.lock()) open.push_back(std::move(c));
   }
   for (auto& c : open) c->shutdown();
-  // The scan app holds a reference to the repository: drop it first.
-  scan_app = nullptr;
-  app.reset();
-  repository.reset();
+  product.reset();  // the app before its repository (scan_product.h)
+  conformance_app.reset();
 }
 
 Gateway::Gateway(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -410,18 +355,32 @@ Result<std::unique_ptr<Gateway>> Gateway::start(asio::io_context& io, GatewayOpt
   impl->tls = std::move(tls);
   find_web_root(*impl);
   if (impl->opts.conformance) {
-    impl->app = std::make_unique<ConformanceApp>();
+    impl->conformance_app = std::make_unique<ConformanceApp>();
   } else {
-    scans::RequestOptions service_options;
-    service_options.max_scans_per_user = impl->opts.max_scans_per_user;
-    impl->repository = impl->opts.repository;
-    if (!impl->repository) {
+    // The product from its parts: the repository and the fan-out the
+    // caller composed (the CLI: --store, --fanout), else the embedded SQLite
+    // and this node's rooms; the auth and the limits from the options.
+    const GatewayOptions& o = impl->opts;
+    ScanProductParts parts;
+    parts.repository = o.repository;
+    if (!parts.repository) {
       auto repository = open_sqlite_repository(*impl);
       if (!repository) return repository.error();
-      impl->repository = std::move(*repository);
+      parts.repository = std::move(*repository);
     }
+    parts.make_fanout = o.make_fanout;
+    parts.requests.max_scans_per_user = o.max_scans_per_user;
+    parts.verifier.secret = o.jwt_secret;
+    parts.verifier.issuer = o.issuer;
+    parts.verifier.audience = o.audience;
+    parts.verifier.max_lifetime_s = o.max_token_ttl_s;
+    parts.api_keys = o.api_keys;
+    parts.socket_limits = ScanAppLimits{o.socket_rate_per_s, o.socket_burst};
+    parts.rest_rate_per_s = o.rest_rate_per_s;
+    parts.rest_burst = o.rest_burst;
+    parts.api_key_rate_per_s = o.api_key_rate_per_s;
+    parts.api_key_burst = o.api_key_burst;
     std::weak_ptr<Impl> weak = impl;
-    const ScanAppLimits limits{impl->opts.socket_rate_per_s, impl->opts.socket_burst};
     ScanAppHooks hooks;
     hooks.request_flush = [weak] {
       if (auto self = weak.lock()) self->request_flush();
@@ -434,17 +393,12 @@ Result<std::unique_ptr<Gateway>> Gateway::start(asio::io_context& io, GatewayOpt
         if (!ec) fn();
       });
     };
-    hooks.observer = &impl->observers;  // the Impl outlives the app (stop() drops the app first)
+    hooks.observer = &impl->observers;  // the Impl outlives the product (stop() drops it first)
     hooks.now = [] { return Clock::now(); };
-    auto app = std::make_unique<ScanApp>(
-        *impl->repository, std::move(service_options), impl->verifier,
-        [weak] {
-          auto self = weak.lock();
-          return self ? self->now_unix_s() : std::int64_t{0};
-        },
-        limits, std::move(hooks), impl->opts.make_fanout);
-    impl->scan_app = app.get();
-    impl->app = std::move(app);
+    impl->product = std::make_unique<ScanProduct>(std::move(parts), std::move(hooks), [weak] {
+      auto self = weak.lock();
+      return self ? self->now_unix_s() : std::int64_t{0};
+    });
   }
   boost::system::error_code ec;
   tcp::endpoint endpoint;
@@ -468,9 +422,9 @@ Result<std::unique_ptr<Gateway>> Gateway::start(asio::io_context& io, GatewayOpt
   impl->accept();
   impl->observers.notice(LogLevel::info, "listening",
                          {{"host", impl->opts.host}, {"port", static_cast<std::int64_t>(impl->bound_port)}, {"tls", impl->tls ? "true" : "false"}});
-  if (!impl->api_keys.empty()) {
+  if (impl->product && impl->product->api_key_count() > 0) {
     impl->observers.notice(LogLevel::info, "api_keys",
-                           {{"count", static_cast<std::int64_t>(impl->api_keys.size())},
+                           {{"count", static_cast<std::int64_t>(impl->product->api_key_count())},
                             {"detail", "server API keys accepted for REST"}});
   }
   if (impl->web_root) {

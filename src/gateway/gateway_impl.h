@@ -21,7 +21,6 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include "auth/api_keyring.h"
 #include "gateway/accepted_connection.h"
 #include "gateway/application.h"
 #include "gateway/connection_host.h"
@@ -32,17 +31,14 @@
 #include "gateway/gateway_observer.h"
 #include "gateway/http_routes.h"
 #include "gateway/pending_handshakes.h"
-#include "gateway/rate_limiter.h"
-#include "gateway/rest_auth.h"
 #include "gateway/readiness.h"
+#include "gateway/scan_product.h"
 #include "gateway/session_host.h"
 #include "gateway/web_root.h"
-#include "scansync/auth/jwt.h"
 #include "scansync/gateway/gateway.h"
 
 namespace scansync::gateway {
 
-class ScanApp;
 class TlsContext;
 
 class Gateway::Impl final : public ConnectionHost,
@@ -54,14 +50,11 @@ class Gateway::Impl final : public ConnectionHost,
 
   boost::asio::io_context& io;
   GatewayOptions opts;
-  std::shared_ptr<scans::ScanRepository> repository;  // null in conformance mode
-  std::unique_ptr<Application> app;
-  ScanApp* scan_app = nullptr;  // app, when it is the product (not conformance)
+  // What it serves: the scansync product (its app, repository, fan-out and
+  // REST auth: scan_product.h), or in conformance mode the protocol suites' app.
+  std::unique_ptr<ScanProduct> product;
+  std::unique_ptr<Application> conformance_app;
   std::uint16_t bound_port = 0;
-  auth::VerifierOptions verifier;
-  auth::ApiKeyring api_keys;        // from opts.api_keys (digests only)
-  RestRateLimits rest_limits;       // REST requests per user, and per API key (429 past it)
-  std::vector<bool> api_key_used;   // per key: used since start (logged once, for rotations)
   PendingHandshakes pending;  // sessions not admitted yet, by remote address
   CorsPolicy cors;            // from opts.cors_origins
   std::optional<WebRoot> web_root;  // none: the page is not served
@@ -108,7 +101,7 @@ class Gateway::Impl final : public ConnectionHost,
   boost::asio::io_context& event_loop() override { return io; }
   const EngineConfig& engine_config() const override { return engine_config_; }
   Millis connect_timeout() const override { return Millis(opts.connect_timeout_ms); }
-  Application& application() override { return *app; }
+  Application& application() override { return product ? static_cast<Application&>(product->app()) : *conformance_app; }
   void handshake_ended(std::string_view remote_address) override { pending.end(remote_address); }
   void session_ended(const std::string& sid) override { sessions_.erase(sid); }
 
