@@ -127,9 +127,29 @@ void ScanApp::join_room(SioSocket& socket, const IncomingEvent& event) {
       result = "forbidden";
     }
   }
-  if (event.ack_id) {
-    socket.ack(*event.ack_id, reply);
-    report_ack(socket, "room:join", result);
+  if (!event.ack_id) return;
+  const auto waiting = joins_waiting_.find(socket.user);
+  if ((result == "ok" && !tracker_.tracking(socket.user)) || waiting != joins_waiting_.end()) {
+    // Acked once the node tracks the user (its latest seq read, subscribed):
+    // from the ack on, every change reaches this socket live. A change
+    // committed before it is history, which sync:since brings. A refusal
+    // behind a held join waits too: a socket's acks leave in order.
+    joins_waiting_[socket.user].push_back(WaitingJoin{&socket, *event.ack_id, std::move(reply), std::string(result)});
+    return;
+  }
+  socket.ack(*event.ack_id, reply);
+  report_ack(socket, "room:join", result);
+}
+
+void ScanApp::release_joins(const std::string& user) {
+  auto it = joins_waiting_.find(user);
+  if (it == joins_waiting_.end()) return;
+  std::vector<WaitingJoin> joins = std::move(it->second);
+  joins_waiting_.erase(it);
+  for (auto& j : joins) {
+    if (!j.socket) continue;  // left meanwhile
+    j.socket->ack(j.ack_id, j.reply);
+    report_ack(*j.socket, "room:join", j.result);
   }
 }
 
@@ -273,15 +293,17 @@ void ScanApp::release(Pending& p, const scans::OperationResult& result) {
 
 void ScanApp::start_tracking(const std::string& user, const scans::OperationResult& result) {
   tracking_asked_.erase(user);
-  if (rooms_.size(room_of(user)) == 0 || tracker_.tracking(user)) return;  // left meanwhile
+  if (rooms_.size(room_of(user)) == 0 || tracker_.tracking(user)) return release_joins(user);  // left meanwhile
   if (const auto* latest = std::get_if<scans::Latest>(&result)) {
     // From the latest seq: the sockets catch up on older changes with
     // sync:since. Subscribing after tracking: the subscription's
     // confirmation backfills what was published in between.
     tracker_.track(user, latest->latest_seq, latest->epoch);
     fanout_->subscribe(user);
-    return;
+    return release_joins(user);
   }
+  // The joins are answered all the same: the sockets catch up by seq.
+  release_joins(user);
   // The store could not say (PostgreSQL down): ask again later.
   if (hooks_.after) {
     hooks_.after(std::chrono::milliseconds(500), [this, user, alive = std::weak_ptr<int>(alive_)] {
@@ -347,6 +369,11 @@ void ScanApp::on_disconnect(SioSocket& socket) {
     fanout_->unsubscribe(socket.user);
   }
   // Freed at the host's next pump, maybe before its batch completes.
+  for (auto& [user, joins] : joins_waiting_) {
+    for (auto& j : joins) {
+      if (j.socket == &socket) j.socket = nullptr;
+    }
+  }
   for (auto& p : pending_) {
     if (p.socket == &socket) p.socket = nullptr;
   }

@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <functional>
 #include <list>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -128,6 +129,7 @@ class ScanApp final : public Application {
   using Batch = std::vector<Pending>;
   void join_room(SioSocket& socket, const IncomingEvent& event);
   void want_tracking(const std::string& user);
+  void release_joins(const std::string& user);
   void hold(Pending p);
   void complete(std::list<Batch>::iterator batch, TimePoint submitted_at, scans::BatchResult result);
   void release(Pending& p, const scans::OperationResult& result);
@@ -148,6 +150,14 @@ class ScanApp final : public Application {
   Batch pending_;                 // the open batch, in arrival order
   std::list<Batch> in_flight_;    // submitted, awaiting completion (in submit order)
   std::set<std::string> tracking_asked_;  // users whose latest seq is being read (or is due)
+  // room:join acks held until their user is tracked (socket nulled if it leaves).
+  struct WaitingJoin {
+    SioSocket* socket = nullptr;
+    std::uint64_t ack_id = 0;
+    std::string reply;
+    std::string result;  // "ok" or the refusal, for the report
+  };
+  std::map<std::string, std::vector<WaitingJoin>> joins_waiting_;
   bool tick_armed_ = false;
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // completions hold it weakly
   fanout::GapTracker tracker_;

@@ -182,6 +182,7 @@ TEST_F(ScanAppTest, OneTurnsChangesShareACommitAndLeaveAfterIt) {
   Conn& a1 = joined("alice");
   EXPECT_EQ(flushes_requested, 1) << "the first socket of a user reads its latest seq (the fan-out's start)";
   app_->flush();
+  a1.out();  // the join's ack, once the user is tracked
   Conn& a2 = joined("alice");
   EXPECT_EQ(flushes_requested, 1) << "the second one needs nothing";
   const auto batches = repository_->status().batches;
