@@ -12,12 +12,10 @@
 #include "gateway/ids.h"
 #include "gateway/log_format.h"
 #include "gateway/scan_app.h"
-#include "scans/scan_requests.h"
 #include "scans/sqlite_scan_repository.h"
 #include "store/scan_store.h"
 #include "gateway/sio_client.h"
 #include "gateway/tls_context.h"
-#include "scansync/proto/json_text.h"
 
 namespace scansync::gateway {
 

@@ -34,6 +34,22 @@ TEST(Readiness, EachStoreErrorHasItsReason) {
   EXPECT_EQ(readiness_of_probe(std::make_error_code(std::errc::io_error)).reason, "store_error");
 }
 
+TEST(Readiness, ARepositoryErrorSaysTheStoresState) {
+  using scans::RepositoryErrc;
+  using scans::RepositoryError;
+  EXPECT_TRUE(readiness_of_probe(std::optional<RepositoryError>{}).ready);
+  // SQLite: the store's own error behind the repository's decides.
+  EXPECT_EQ(readiness_of_probe(RepositoryError{RepositoryErrc::internal, "disk full",
+                                               make_error_code(store::errc::disk_full)}).reason, "disk_full");
+  EXPECT_EQ(readiness_of_probe(RepositoryError{RepositoryErrc::unavailable, "database is locked",
+                                               make_error_code(store::errc::busy)}).reason, "locked");
+  // PostgreSQL unreachable: no store error behind it.
+  const Readiness down = readiness_of_probe(RepositoryError{RepositoryErrc::unavailable, "PostgreSQL: connection refused", {}});
+  EXPECT_EQ(down.reason, "store_unavailable");
+  EXPECT_NE(down.detail.find("connection refused"), std::string::npos);
+  EXPECT_EQ(readiness_of_probe(RepositoryError{RepositoryErrc::internal, "", {}}).reason, "store_error");
+}
+
 TEST(Readiness, LittleSpaceLeftIsDiskFull) {
   EXPECT_EQ(space_shortage(std::nullopt, "/data"), std::nullopt) << "unknown space: the probe decides";
   EXPECT_EQ(space_shortage(kMinFreeBytes, "/data"), std::nullopt);

@@ -134,6 +134,22 @@ TEST_F(ScanAppTest, OnlyTheMainNamespaceExists) {
   EXPECT_EQ(c.out(), (Texts{R"(44/admin,{"message":"Invalid namespace"})"}));
 }
 
+TEST_F(ScanAppTest, AJoinIsAckedOnceTheUserIsTracked) {
+  int flushes_requested = 0;
+  ScanAppHooks hooks;
+  hooks.request_flush = [&] { ++flushes_requested; };
+  app_ = make_app(ScanAppLimits{}, hooks);
+  Conn& c = connect(R"(40{"token":")" + token("alice") + R"("})");
+  c.out();
+  c.in(R"(421["room:join",{}])");
+  EXPECT_EQ(flushes_requested, 1) << "the join asks for the user's latest seq";
+  EXPECT_TRUE(c.out().empty()) << "no ack while the node does not track the user";
+  app_->flush();
+  EXPECT_EQ(c.out(), (Texts{R"(431[{"ok":true,"room":"user:alice"}])"}));
+  c.in(R"(422["room:join",{}])");
+  EXPECT_EQ(c.out(), (Texts{R"(432[{"ok":true,"room":"user:alice"}])"})) << "tracked: acked at once";
+}
+
 TEST_F(ScanAppTest, RoomJoinOwnRoomOnly) {
   Conn& c = connect(R"(40{"token":")" + token("alice") + R"("})");
   c.out();
