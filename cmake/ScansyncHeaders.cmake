@@ -5,9 +5,10 @@
 # scansync_headers(TARGET FOLDER) gives TARGET, and every target that links
 # it, one root, build/headers/FOLDER, that holds a single link, FOLDER →
 # src/FOLDER. So a file sees the headers of its own folder and of the
-# libraries it links, nothing else: including a folder's header without
-# linking its library fails to compile, and the link graph in the
-# CMakeLists is the dependency graph of the code.
+# folders whose libraries it links, nothing else: including a folder's
+# header without linking a library of that folder fails to compile. The unit
+# is the folder: where one folder holds several libraries (src/device,
+# src/scans), linking any of them opens all of its headers.
 #
 # The root is a build-tree path only (BUILD_INTERFACE): the installed package
 # exposes include/ alone.
